@@ -1,0 +1,329 @@
+package record
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// StoredColumn is one column of a kind's table as the stores keep it (without the
+// bookkeeping columns tenant_id, batch_id and ingested_at that each store adds).
+type StoredColumn struct {
+	Name string
+	Type Type // LocalDate columns are Date; Attrs is Text
+}
+
+// AttrsColumn keeps the source's extra columns as a JSON object of strings.
+const AttrsColumn = "attrs"
+
+// Stored lists the stored columns: the contract's columns in order, then the local date of
+// every timestamp (computed once at ingest so that buckets never convert zones at query
+// time), then the attributes.
+func (k *Kind) Stored() []StoredColumn {
+	out := make([]StoredColumn, 0, len(k.Columns)+8)
+	for _, c := range k.Columns {
+		out = append(out, StoredColumn{Name: c.Name, Type: c.Type})
+	}
+	for _, ts := range k.Timestamps() {
+		out = append(out, StoredColumn{Name: LocalDateColumn(ts), Type: Date})
+	}
+	return append(out, StoredColumn{Name: AttrsColumn, Type: Text})
+}
+
+// FieldError is a value that cannot be stored. Row counts from 1 at the header row, so it is
+// the row number a spreadsheet shows (for NDJSON: the line number).
+type FieldError struct {
+	Row    int
+	Column string
+	Value  string
+	Reason string
+}
+
+func (e *FieldError) Error() string {
+	if e.Column == "" {
+		return fmt.Sprintf("row %d: %s", e.Row, e.Reason)
+	}
+	if e.Value == "" {
+		return fmt.Sprintf("row %d, column %s: %s", e.Row, e.Column, e.Reason)
+	}
+	return fmt.Sprintf("row %d, column %s: %s (value %q)", e.Row, e.Column, e.Reason, shorten(e.Value))
+}
+
+func shorten(s string) string {
+	if utf8.RuneCountInString(s) <= 40 {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:40]) + "…"
+}
+
+// RowError holds every field error of one row.
+type RowError struct {
+	Row    int
+	Fields []*FieldError
+}
+
+func (e *RowError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Reason is the row's errors without the row number, for a reject file's reason column.
+func (e *RowError) Reason() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		g := *f
+		parts[i] = strings.TrimPrefix(g.Error(), fmt.Sprintf("row %d, ", f.Row))
+		parts[i] = strings.TrimPrefix(parts[i], fmt.Sprintf("row %d: ", f.Row))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// HeaderError is a problem with the header row (missing or duplicated columns).
+type HeaderError struct{ Reason string }
+
+func (e *HeaderError) Error() string { return "header: " + e.Reason }
+
+// Parser turns raw rows of one kind, in the order of a header, into stored rows.
+type Parser struct {
+	kind   *Kind
+	zones  *Zones
+	secret []byte
+	pos    []int    // header position of each kind column, -1 if absent
+	extra  []int    // header positions kept as attributes
+	names  []string // the header, normalised
+	stored int
+}
+
+// NormalizeHeader trims a header cell (and a UTF-8 BOM) and lower-cases it.
+func NormalizeHeader(h string) string {
+	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+}
+
+// NewParser checks the header against the kind. secret keys the pseudonymisation of
+// buyer references; it must be the tenant's own.
+func NewParser(k *Kind, header []string, zones *Zones, secret []byte) (*Parser, error) {
+	p := &Parser{kind: k, zones: zones, secret: secret, pos: make([]int, len(k.Columns)), stored: len(k.Stored())}
+	for i := range p.pos {
+		p.pos[i] = -1
+	}
+	seen := map[string]bool{}
+	for i, h := range header {
+		n := NormalizeHeader(h)
+		p.names = append(p.names, n)
+		if n == "" {
+			return nil, &HeaderError{Reason: fmt.Sprintf("column %d has no name", i+1)}
+		}
+		if seen[n] {
+			return nil, &HeaderError{Reason: fmt.Sprintf("column %s appears twice", n)}
+		}
+		seen[n] = true
+		if ci := k.Col(n); ci >= 0 {
+			p.pos[ci] = i
+		} else {
+			p.extra = append(p.extra, i)
+		}
+	}
+	var missing []string
+	for ci, c := range k.Columns {
+		if c.Required && p.pos[ci] < 0 {
+			missing = append(missing, c.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &HeaderError{Reason: fmt.Sprintf("missing required column %s for kind %s", strings.Join(missing, ", "), k.Name)}
+	}
+	return p, nil
+}
+
+// Kind returns the parser's kind.
+func (p *Parser) Kind() *Kind { return p.kind }
+
+// Parse converts one raw row (fields in header order) into a stored row aligned to
+// Kind.Stored. row is the number reported in errors.
+func (p *Parser) Parse(row int, fields []string) ([]any, error) {
+	k := p.kind
+	out := make([]any, p.stored)
+	var errs []*FieldError
+	fail := func(col, val, reason string) {
+		errs = append(errs, &FieldError{Row: row, Column: col, Value: val, Reason: reason})
+	}
+	if len(fields) > len(p.names) {
+		return nil, &RowError{Row: row, Fields: []*FieldError{{Row: row, Reason: fmt.Sprintf("has %d fields, the header has %d", len(fields), len(p.names))}}}
+	}
+	raw := func(ci int) string {
+		if i := p.pos[ci]; i >= 0 && i < len(fields) {
+			return strings.TrimSpace(fields[i])
+		}
+		return ""
+	}
+	loc := time.UTC
+	if ci := k.Col("country"); ci >= 0 {
+		if v := raw(ci); v != "" {
+			if c, err := ParseCountry(v); err == nil {
+				loc = p.zones.For(c)
+			}
+		}
+	}
+	tsIndex := len(k.Columns)
+	hasMoney := false
+	for ci, c := range k.Columns {
+		v := raw(ci)
+		if v == "" {
+			if c.Required {
+				fail(c.Name, "", "required value is empty")
+			} else if c.Default != nil {
+				out[ci] = c.Default
+			}
+			if c.Type == Timestamp {
+				tsIndex++
+			}
+			continue
+		}
+		switch c.Type {
+		case Text:
+			if c.Pseudo {
+				v = Pseudonymise(p.secret, v)
+			}
+			out[ci] = v
+		case Enum:
+			lv := strings.ToLower(v)
+			if !slices.Contains(c.Values, lv) {
+				fail(c.Name, v, "not one of "+strings.Join(c.Values, ", "))
+				continue
+			}
+			out[ci] = lv
+		case Country:
+			cc, err := ParseCountry(v)
+			if err != nil {
+				fail(c.Name, v, err.Error())
+				continue
+			}
+			out[ci] = cc
+		case Currency:
+			cur, err := ParseCurrency(v)
+			if err != nil {
+				fail(c.Name, v, err.Error())
+				continue
+			}
+			out[ci] = cur
+		case Timestamp:
+			t, _, err := ParseTimestamp(v, loc)
+			if err != nil {
+				fail(c.Name, v, err.Error())
+				tsIndex++
+				continue
+			}
+			out[ci] = t.UTC()
+			local := t.In(loc) // a date-only value is that date's local midnight
+			out[tsIndex] = time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
+			tsIndex++
+		case Date:
+			d, err := ParseDate(v)
+			if err != nil {
+				fail(c.Name, v, err.Error())
+				continue
+			}
+			out[ci] = d
+		case Decimal:
+			f, err := ParseDecimal(v)
+			if err != nil {
+				fail(c.Name, v, err.Error())
+				continue
+			}
+			if msg := bounds(c, f); msg != "" {
+				fail(c.Name, v, msg)
+				continue
+			}
+			out[ci] = f
+			hasMoney = hasMoney || c.Money
+		case Int:
+			n, err := ParseInt(v)
+			if err != nil {
+				fail(c.Name, v, err.Error())
+				continue
+			}
+			if msg := bounds(c, float64(n)); msg != "" {
+				fail(c.Name, v, msg)
+				continue
+			}
+			out[ci] = n
+		case Bool:
+			b, err := ParseBool(v)
+			if err != nil {
+				fail(c.Name, v, err.Error())
+				continue
+			}
+			out[ci] = b
+		}
+	}
+	if ci := k.Col("currency"); hasMoney && ci >= 0 && out[ci] == nil && raw(ci) == "" {
+		fail("currency", "", "required when an amount is present")
+	}
+	if len(errs) > 0 {
+		return nil, &RowError{Row: row, Fields: errs}
+	}
+	if k.derive != nil {
+		k.derive(k, out)
+	}
+	if len(p.extra) > 0 {
+		attrs := make(map[string]string, len(p.extra))
+		for _, i := range p.extra {
+			if i < len(fields) && fields[i] != "" {
+				attrs[p.names[i]] = fields[i]
+			}
+		}
+		if len(attrs) > 0 {
+			b, _ := json.Marshal(attrs) // a map of strings always marshals
+			out[len(out)-1] = string(b)
+		}
+	}
+	return out, nil
+}
+
+func bounds(c Column, f float64) string {
+	switch {
+	case c.Min != nil && f < *c.Min && *c.Min == 0:
+		return "must not be negative"
+	case c.Min != nil && f < *c.Min && *c.Min < 1e-9 && *c.Min > 0:
+		return "must be greater than 0"
+	case c.Min != nil && c.Max != nil && (f < *c.Min || f > *c.Max):
+		return fmt.Sprintf("must be between %g and %g", *c.Min, *c.Max)
+	case c.Min != nil && f < *c.Min:
+		return fmt.Sprintf("must be at least %g", *c.Min)
+	}
+	return ""
+}
+
+// Pseudonymise returns the keyed hash (HMAC-SHA256, first 128 bits, hex) of a buyer reference.
+func Pseudonymise(secret []byte, raw string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(raw))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// KeyOf returns the key values of a stored row, joined, for de-duplication.
+func (k *Kind) KeyOf(row []any) string {
+	var b strings.Builder
+	for i, name := range k.Key {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		switch v := row[k.Col(name)].(type) {
+		case time.Time:
+			b.WriteString(v.Format(time.DateOnly))
+		default:
+			fmt.Fprint(&b, v)
+		}
+	}
+	return b.String()
+}

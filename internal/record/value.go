@@ -1,0 +1,219 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // country zones must resolve on machines without a zoneinfo database
+
+	"golang.org/x/text/currency"
+	"golang.org/x/text/language"
+)
+
+// countryZones are the zones of contract v1; other countries are read in UTC.
+var countryZones = map[string]string{
+	"BR": "America/Sao_Paulo",
+	"MX": "America/Mexico_City",
+	"CO": "America/Bogota",
+	"CL": "America/Santiago",
+	"AR": "America/Argentina/Buenos_Aires",
+	"PE": "America/Lima",
+}
+
+// Zones resolves country codes to time zones. The zero value is not usable; use NewZones.
+type Zones struct{ locs map[string]*time.Location }
+
+// NewZones loads the contract's country zones (from the embedded tz database).
+func NewZones() *Zones {
+	z := &Zones{locs: map[string]*time.Location{}}
+	for c, name := range countryZones {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			panic(fmt.Sprintf("record: embedded tz database lacks %s: %v", name, err))
+		}
+		z.locs[c] = loc
+	}
+	return z
+}
+
+// For returns the time zone of a country (UTC for countries without a configured zone).
+func (z *Zones) For(country string) *time.Location {
+	if loc, ok := z.locs[country]; ok {
+		return loc
+	}
+	return time.UTC
+}
+
+// LocalTime resolves a wall-clock time in loc by the contract's rule: a time that occurs twice
+// means the earlier instant; one that does not exist is shifted forward by the gap.
+func LocalTime(y int, mo time.Month, d, h, mi, s, ns int, loc *time.Location) time.Time {
+	wall := time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+	_, before := wall.Add(-36 * time.Hour).In(loc).Zone()
+	_, after := wall.Add(36 * time.Hour).In(loc).Zone()
+	var best time.Time
+	found := false
+	for _, off := range []int{before, after} {
+		c := wall.Add(-time.Duration(off) * time.Second)
+		if _, o := c.In(loc).Zone(); o == off && (!found || c.Before(best)) {
+			best, found = c, true
+		}
+	}
+	if found {
+		return best.In(loc)
+	}
+	// In a gap: read the wall clock with the offset in force before it, which lands the
+	// instant the gap's length later on the new clock.
+	return wall.Add(-time.Duration(before) * time.Second).In(loc)
+}
+
+// ParseTimestamp reads an RFC 3339 timestamp with offset, a naive "YYYY-MM-DD[T ]hh:mm[:ss[.f]]"
+// in loc, or a date-only "YYYY-MM-DD" (local midnight of that date in loc, dateOnly true).
+func ParseTimestamp(s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
+	if len(s) == 10 {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return time.Time{}, false, errors.New("not a date (want YYYY-MM-DD)")
+		}
+		return LocalTime(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc), true, nil
+	}
+	if len(s) < 16 || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') {
+		return time.Time{}, false, errors.New("not a timestamp (want RFC 3339, e.g. 2026-03-02T14:05:00-03:00, or 2026-03-02 14:05:00 in the country's local time)")
+	}
+	norm := s[:10] + "T" + s[11:]
+	if hasOffset(norm) {
+		t, err := time.Parse(time.RFC3339Nano, strings.Replace(norm, "z", "Z", 1))
+		if err != nil {
+			// RFC 3339 requires seconds; accept hh:mm with an offset too.
+			if t2, err2 := time.Parse("2006-01-02T15:04Z07:00", norm); err2 == nil {
+				return t2, false, nil
+			}
+			return time.Time{}, false, fmt.Errorf("not a valid timestamp with offset: %v", trimParseErr(err))
+		}
+		return t, false, nil
+	}
+	layout := "2006-01-02T15:04:05"
+	if len(norm) == 16 {
+		layout = "2006-01-02T15:04"
+	} else if len(norm) > 19 {
+		layout = "2006-01-02T15:04:05.999999999"
+	}
+	w, err := time.Parse(layout, norm)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("not a valid local timestamp: %v", trimParseErr(err))
+	}
+	return LocalTime(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc), false, nil
+}
+
+func hasOffset(s string) bool {
+	if strings.HasSuffix(s, "Z") || strings.HasSuffix(s, "z") {
+		return true
+	}
+	// an offset is ±hh:mm (or ±hhmm) after the time part
+	tail := s[16:]
+	return strings.ContainsAny(tail, "+-")
+}
+
+func trimParseErr(err error) string {
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		if pe.Message != "" {
+			return strings.TrimPrefix(pe.Message, ": ")
+		}
+		return fmt.Sprintf("cannot read %q", pe.ValueElem)
+	}
+	return err.Error()
+}
+
+// ParseDate reads YYYY-MM-DD (a leading date of a timestamp is not accepted: dates are dates).
+func ParseDate(s string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, errors.New("not a date (want YYYY-MM-DD)")
+	}
+	return d, nil
+}
+
+// ParseDecimal reads a decimal number written with '.' as the separator and no grouping.
+func ParseDecimal(s string) (float64, error) {
+	bad := errors.New("not a decimal number (write it like 1234.56: '.' for decimals, no thousands separators)")
+	if s == "" {
+		return 0, bad
+	}
+	digits, dot := 0, false
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.' && !dot:
+			dot = true
+		case (r == '-' || r == '+') && i == 0:
+		case (r == 'e' || r == 'E') && digits > 0:
+			// exponent form, as JSON numbers and spreadsheets write large values
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+				return 0, bad
+			}
+			return f, nil
+		default:
+			return 0, bad
+		}
+	}
+	if digits == 0 {
+		return 0, bad
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) {
+		return 0, bad
+	}
+	return f, nil
+}
+
+// ParseInt reads a whole number; "3.0" (as spreadsheets write it) is accepted.
+func ParseInt(s string) (int64, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, nil
+	}
+	f, err := ParseDecimal(s)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, errors.New("not a whole number")
+	}
+	return int64(f), nil
+}
+
+// ParseBool reads the contract's boolean spellings, in any case.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "true", "1", "yes", "sí", "si", "sim", "t", "y":
+		return true, nil
+	case "false", "0", "no", "não", "nao", "f", "n":
+		return false, nil
+	}
+	return false, errors.New("not a boolean (true/false, 1/0, yes/no, sí/no, sim/não)")
+}
+
+// ParseCountry reads an ISO 3166-1 alpha-2 code (any case) and returns it upper-case.
+func ParseCountry(s string) (string, error) {
+	if len(s) != 2 {
+		return "", errors.New("not an ISO 3166-1 alpha-2 country code (e.g. BR, MX, CO, CL, AR, PE)")
+	}
+	r, err := language.ParseRegion(s)
+	if err != nil || !r.IsCountry() {
+		return "", errors.New("unknown country code (want ISO 3166-1 alpha-2, e.g. BR, MX, CO, CL, AR, PE)")
+	}
+	return r.String(), nil
+}
+
+// ParseCurrency reads an ISO 4217 code (any case) and returns it upper-case.
+func ParseCurrency(s string) (string, error) {
+	if len(s) != 3 {
+		return "", errors.New("not an ISO 4217 currency code (e.g. BRL, MXN, USD)")
+	}
+	u, err := currency.ParseISO(s)
+	if err != nil || u.String() == "XXX" || u.String() == "XTS" {
+		return "", errors.New("unknown currency code (want ISO 4217, e.g. BRL, MXN, USD)")
+	}
+	return u.String(), nil
+}
