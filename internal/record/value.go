@@ -69,18 +69,33 @@ func LocalTime(y int, mo time.Month, d, h, mi, s, ns int, loc *time.Location) ti
 	return wall.Add(-time.Duration(before) * time.Second).In(loc)
 }
 
+var errNotTimestamp = errors.New("not a timestamp (want RFC 3339 like 2026-03-02T14:05:00-03:00, local time like 2026-03-02 14:05:00, or a date 2026-03-02)")
+
 // ParseTimestamp reads an RFC 3339 timestamp with offset, a naive "YYYY-MM-DD[T ]hh:mm[:ss[.f]]"
 // in loc, or a date-only "YYYY-MM-DD" (local midnight of that date in loc, dateOnly true).
 func ParseTimestamp(s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
+	t, dateOnly, err = parseTimestamp(s, loc)
+	if err == nil && (t.Year() < minYear || t.Year() > maxYear) {
+		return time.Time{}, false, errYear
+	}
+	return t, dateOnly, err
+}
+
+// Years outside this range are typos (or spreadsheet epochs), not business events.
+const minYear, maxYear = 1970, 2199
+
+var errYear = fmt.Errorf("year out of range (%d-%d)", minYear, maxYear)
+
+func parseTimestamp(s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
 	if len(s) == 10 {
 		d, err := time.Parse(time.DateOnly, s)
 		if err != nil {
-			return time.Time{}, false, errors.New("not a date (want YYYY-MM-DD)")
+			return time.Time{}, false, errNotTimestamp
 		}
 		return LocalTime(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc), true, nil
 	}
 	if len(s) < 16 || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') {
-		return time.Time{}, false, errors.New("not a timestamp (want RFC 3339, e.g. 2026-03-02T14:05:00-03:00, or 2026-03-02 14:05:00 in the country's local time)")
+		return time.Time{}, false, errNotTimestamp
 	}
 	norm := s[:10] + "T" + s[11:]
 	if hasOffset(norm) {
@@ -132,6 +147,9 @@ func ParseDate(s string) (time.Time, error) {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return time.Time{}, errors.New("not a date (want YYYY-MM-DD)")
+	}
+	if d.Year() < minYear || d.Year() > maxYear {
+		return time.Time{}, errYear
 	}
 	return d, nil
 }

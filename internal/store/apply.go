@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"pulso/internal/record"
+)
+
+// Loader is what an engine adds to the shared batch logic: its types and its bulk path.
+type Loader interface {
+	Types() Types
+	// Load bulk-appends rows into the staging table on conn; cols start with "seq".
+	Load(ctx context.Context, conn *sql.Conn, stage string, cols []string, next func() ([]any, error)) error
+}
+
+// ApplyBatch stages src on one connection, then merges it in one transaction and logs the
+// import in the same transaction, so a batch is applied entirely or not at all.
+func ApplyBatch(ctx context.Context, db *sql.DB, l Loader, b Batch, src RowSource) (c Counts, err error) {
+	if err := ValidTenant(b.Tenant); err != nil {
+		return c, err
+	}
+	started := time.Now().UTC()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return c, fmt.Errorf("store: connect: %w", err)
+	}
+	defer conn.Close()
+	suffix := randomHex(6)
+	stage, dedup := "stage_"+b.Kind.Name+"_"+suffix, "dedup_"+b.Kind.Name+"_"+suffix
+	m := MergeSQL(b.Kind, stage, dedup, "CAST($3 AS TIMESTAMPTZ)")
+	defer func() {
+		for _, q := range m.Drop { // temp tables die with the connection too; this keeps pooled ones clean
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), q)
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, CreateStage(b.Kind, l.Types(), stage)); err != nil {
+		return c, fmt.Errorf("store: create staging table: %w", err)
+	}
+	cols := []string{"seq"}
+	for _, sc := range b.Kind.Stored() {
+		cols = append(cols, sc.Name)
+	}
+	var seq int64
+	width := len(cols)
+	next := func() ([]any, error) {
+		row, err := src.Next()
+		if err != nil {
+			return nil, err
+		}
+		if len(row) != width-1 {
+			return nil, fmt.Errorf("store: row has %d values, kind %s stores %d", len(row), b.Kind.Name, width-1)
+		}
+		seq++
+		out := make([]any, 0, width)
+		out = append(out, seq)
+		return append(out, row...), nil
+	}
+	if err := l.Load(ctx, conn, stage, cols, next); err != nil {
+		return c, err
+	}
+	c.Read, c.Rejected = src.Read(), src.Rejected()
+
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return c, fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if _, err = tx.ExecContext(ctx, m.Dedup); err != nil {
+		return c, fmt.Errorf("store: de-duplicate batch: %w", err)
+	}
+	var distinct int64
+	if err = tx.QueryRowContext(ctx, m.Distinct).Scan(&distinct); err != nil {
+		return c, fmt.Errorf("store: count batch: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, m.Delete, b.Tenant)
+	if err != nil {
+		return c, fmt.Errorf("store: replace changed %s: %w", b.Kind.Name, err)
+	}
+	updated, _ := res.RowsAffected()
+	now := time.Now().UTC()
+	res, err = tx.ExecContext(ctx, m.Insert, b.Tenant, b.Source, now)
+	if err != nil {
+		return c, fmt.Errorf("store: insert %s: %w", b.Kind.Name, err)
+	}
+	written, _ := res.RowsAffected()
+	c.Updated, c.Inserted, c.Unchanged = updated, written-updated, distinct-written
+	_, err = tx.ExecContext(ctx, `INSERT INTO imports (tenant_id, import_id, kind, source, file, started_at, finished_at,
+		rows_read, inserted, updated, unchanged, rejected) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		b.Tenant, randomHex(12), b.Kind.Name, b.Source, b.File, started, now,
+		c.Read, c.Inserted, c.Updated, c.Unchanged, c.Rejected)
+	if err != nil {
+		return c, fmt.Errorf("store: log import: %w", err)
+	}
+	if err = tx.Commit(); err != nil {
+		return c, fmt.Errorf("store: commit: %w", err)
+	}
+	return c, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// TenantSecret returns the tenant's key, creating it on first use. Two callers racing on the
+// first use both read the row that won.
+func TenantSecret(ctx context.Context, db *sql.DB, tenant string) ([]byte, error) {
+	if err := ValidTenant(tenant); err != nil {
+		return nil, err
+	}
+	fresh := make([]byte, 32)
+	_, _ = rand.Read(fresh)
+	if _, err := db.ExecContext(ctx, `INSERT INTO tenants (tenant_id, secret, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (tenant_id) DO NOTHING`, tenant, hex.EncodeToString(fresh), time.Now().UTC()); err != nil {
+		return nil, fmt.Errorf("store: create tenant key: %w", err)
+	}
+	var s string
+	if err := db.QueryRowContext(ctx, `SELECT secret FROM tenants WHERE tenant_id = $1`, tenant).Scan(&s); err != nil {
+		return nil, fmt.Errorf("store: read tenant key: %w", err)
+	}
+	return hex.DecodeString(s)
+}
+
+// Sources lists, for every kind, the rows per source and the last import of that source. A
+// kind with nothing stored is listed once with zero rows.
+func Sources(ctx context.Context, db *sql.DB, tenant string, kinds []*record.Kind) ([]Source, error) {
+	last := map[[2]string]time.Time{}
+	rows, err := db.QueryContext(ctx, `SELECT kind, source, max(finished_at) FROM imports WHERE tenant_id = $1 GROUP BY kind, source`, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("store: read imports: %w", err)
+	}
+	for rows.Next() {
+		var k, s string
+		var t time.Time
+		if err := rows.Scan(&k, &s, &t); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: read imports: %w", err)
+		}
+		last[[2]string{k, s}] = t.UTC()
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read imports: %w", err)
+	}
+	var out []Source
+	for _, k := range kinds {
+		q := fmt.Sprintf("SELECT %s, count(*) FROM %s WHERE %s = $1 GROUP BY %s ORDER BY %s",
+			Ident(ColSource), Ident(k.Table()), Ident(ColTenant), Ident(ColSource), Ident(ColSource))
+		rs, err := db.QueryContext(ctx, q, tenant)
+		if err != nil {
+			return nil, fmt.Errorf("store: count %s: %w", k.Name, err)
+		}
+		n := 0
+		for rs.Next() {
+			var s Source
+			if err := rs.Scan(&s.Source, &s.Rows); err != nil {
+				rs.Close()
+				return nil, fmt.Errorf("store: count %s: %w", k.Name, err)
+			}
+			s.Kind = k.Name
+			if t, ok := last[[2]string{k.Name, s.Source}]; ok {
+				s.LastImportAt = &t
+			}
+			out = append(out, s)
+			n++
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, fmt.Errorf("store: count %s: %w", k.Name, err)
+		}
+		if n == 0 {
+			s := Source{Kind: k.Name}
+			var latest *time.Time
+			for key, t := range last {
+				if key[0] == k.Name && (latest == nil || t.After(*latest)) {
+					t := t
+					latest = &t
+				}
+			}
+			s.LastImportAt = latest
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,25 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+)
+
+// Migrate applies the pending migrations of fsys (numbered goose .sql files) with vs keeping
+// the applied versions.
+func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, vs database.Store, opts ...goose.ProviderOption) error {
+	opts = append([]goose.ProviderOption{goose.WithStore(vs), goose.WithDisableGlobalRegistry(true)}, opts...)
+	p, err := goose.NewProvider("", db, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+// Package store defines the storage interface that the rest of Pulso depends on, and the SQL
+// that both engines share for atomic, idempotent batches.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"pulso/internal/record"
+)
+
+// Engine names a storage engine.
+type Engine string
+
+const (
+	DuckDB   Engine = "duckdb"
+	Postgres Engine = "postgres"
+)
+
+// Store keeps canonical records per tenant. Implementations: store/duckdb, store/postgres.
+type Store interface {
+	Engine() Engine
+	// Migrate applies the embedded migrations that are not applied yet.
+	Migrate(ctx context.Context) error
+	// TenantSecret returns the tenant's pseudonymisation key, generating and keeping it on first use.
+	TenantSecret(ctx context.Context, tenant string) ([]byte, error)
+	// Apply stores one batch atomically: every row of src or none. The last row of a key wins.
+	// If src fails, nothing is changed and the error is returned as is.
+	Apply(ctx context.Context, b Batch, src RowSource) (Counts, error)
+	// Sources reports stored rows and the last import per kind and source.
+	Sources(ctx context.Context, tenant string) ([]Source, error)
+	// DB is the read side for the metric layer's generated queries.
+	DB() *sql.DB
+	Close() error
+}
+
+// Batch describes one batch (a file, a push, a sync page).
+type Batch struct {
+	Tenant string
+	Kind   *record.Kind
+	Source string // where the rows came from: "upload", a connector, an ERP name
+	File   string // file name, if any
+}
+
+// RowSource yields stored rows aligned to Kind.Stored(); io.EOF ends it.
+type RowSource interface {
+	Next() ([]any, error)
+	// Read and Rejected are the rows read and rejected so far (final after io.EOF).
+	Read() int64
+	Rejected() int64
+}
+
+// Counts is the outcome of a batch. Inserted + Updated + Unchanged = distinct keys applied.
+type Counts struct {
+	Read, Inserted, Updated, Unchanged, Rejected int64
+}
+
+// Source is one line of `pulso sources`.
+type Source struct {
+	Kind         string     `json:"kind"`
+	Source       string     `json:"source"`
+	Rows         int64      `json:"rows"`
+	LastImportAt *time.Time `json:"last_import_at"`
+}
+
+// ErrTenant is returned for an empty or malformed tenant id.
+var ErrTenant = errors.New("tenant id must be 1-64 characters of a-z, 0-9, '-' or '_'")
+
+// ValidTenant checks a tenant id.
+func ValidTenant(t string) error {
+	if len(t) == 0 || len(t) > 64 {
+		return ErrTenant
+	}
+	for _, r := range t {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return ErrTenant
+		}
+	}
+	return nil
+}
