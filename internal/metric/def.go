@@ -278,7 +278,7 @@ type measure struct {
 	name   string
 	kind   *record.Kind
 	anchor []string // stored DATE columns; the first not null places a record in a period
-	agg    string // count, sum, avg, quantile, count_distinct, first_per, freshness
+	agg    string   // count, sum, avg, quantile, count_distinct, first_per, freshness
 	arg    *expr.Expr
 	where  *expr.Expr
 	p      float64

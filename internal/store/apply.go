@@ -120,12 +120,15 @@ func TenantSecret(ctx context.Context, db *sql.DB, tenant string) ([]byte, error
 	}
 	fresh := make([]byte, 32)
 	_, _ = rand.Read(fresh)
-	if _, err := db.ExecContext(ctx, `INSERT INTO tenants (tenant_id, secret, created_at) VALUES ($1, $2, $3)
-		ON CONFLICT (tenant_id) DO NOTHING`, tenant, hex.EncodeToString(fresh), time.Now().UTC()); err != nil {
-		return nil, fmt.Errorf("store: create tenant key: %w", err)
-	}
+	// DuckDB reports a racing first use as a duplicate key rather than doing nothing; either
+	// way the row that won is there to read, so an insert error only counts if it is not.
+	_, insErr := db.ExecContext(ctx, `INSERT INTO tenants (tenant_id, secret, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (tenant_id) DO NOTHING`, tenant, hex.EncodeToString(fresh), time.Now().UTC())
 	var s string
 	if err := db.QueryRowContext(ctx, `SELECT secret FROM tenants WHERE tenant_id = $1`, tenant).Scan(&s); err != nil {
+		if insErr != nil {
+			return nil, fmt.Errorf("store: create tenant key: %w", insErr)
+		}
 		return nil, fmt.Errorf("store: read tenant key: %w", err)
 	}
 	return hex.DecodeString(s)
