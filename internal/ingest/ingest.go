@@ -148,6 +148,7 @@ type source struct {
 	rd        reader.Reader
 	body      io.ReadCloser
 	parser    *record.Parser
+	width     int // header length the parser was built for
 	name      string
 	read, rej int64
 
@@ -179,7 +180,7 @@ func (s *source) open(in Input) error {
 		body.Close()
 		return fmt.Errorf("%s: %w", in.Name, err)
 	}
-	s.rd, s.body, s.parser, s.name = rd, body, p, in.Name
+	s.rd, s.body, s.parser, s.name, s.width = rd, body, p, in.Name, len(rd.Header())
 	return nil
 }
 
@@ -240,6 +241,16 @@ func (s *source) Next() ([]any, error) {
 			return nil, err // a *reader.Error names file and row
 		}
 		s.read++
+		if len(fields) > s.width {
+			// NDJSON learns its header as it goes: a key first seen on this line extends it.
+			if h := s.rd.Header(); len(h) > s.width {
+				p, err := record.NewParser(s.kind, h, s.im.Zones, s.secret)
+				if err != nil {
+					return nil, fmt.Errorf("%s: row %d: %w", s.name, row, err)
+				}
+				s.parser, s.width = p, len(h)
+			}
+		}
 		out, perr := s.parser.Parse(row, fields)
 		if perr == nil {
 			return out, nil
