@@ -4,13 +4,11 @@ package ingest
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"pulso/internal/ingest/reader"
@@ -111,7 +109,7 @@ func (im *Importer) Import(ctx context.Context, opt Options, inputs ...Input) (R
 	if err != nil {
 		return Result{}, err
 	}
-	src := &source{im: im, opt: opt, kind: kind, secret: secret, inputs: inputs}
+	src := newSource(ctx, im, opt, kind, secret, inputs)
 	defer src.close()
 	names := ""
 	for i, in := range inputs {
@@ -136,162 +134,3 @@ func (im *Importer) Import(ctx context.Context, opt Options, inputs ...Input) (R
 	return res, nil
 }
 
-// source streams parsed rows from the inputs in order, as a store.RowSource.
-type source struct {
-	im     *Importer
-	opt    Options
-	kind   *record.Kind
-	secret []byte
-	inputs []Input
-
-	cur       int
-	rd        reader.Reader
-	body      io.ReadCloser
-	parser    *record.Parser
-	width     int // header length the parser was built for
-	name      string
-	read, rej int64
-
-	rejects     *csv.Writer
-	rejectFile  *os.File
-	rejectPaths []string
-}
-
-func (s *source) Read() int64     { return s.read }
-func (s *source) Rejected() int64 { return s.rej }
-
-func (s *source) open(in Input) error {
-	body, size, err := in.Open()
-	if err != nil {
-		return fmt.Errorf("%s: %w", in.Name, err)
-	}
-	var r io.Reader = body
-	if s.opt.Wrap != nil {
-		r = s.opt.Wrap(in.Name, size, body)
-	}
-	rd, err := reader.OpenReader(in.Name, in.Format, r)
-	if err != nil {
-		body.Close()
-		return err
-	}
-	p, err := record.NewParser(s.kind, rd.Header(), s.im.Zones, s.secret)
-	if err != nil {
-		rd.Close()
-		body.Close()
-		return fmt.Errorf("%s: %w", in.Name, err)
-	}
-	s.rd, s.body, s.parser, s.name, s.width = rd, body, p, in.Name, len(rd.Header())
-	return nil
-}
-
-func (s *source) closeFile() error {
-	var err error
-	if s.rd != nil {
-		err = s.rd.Close()
-		s.rd = nil
-	}
-	if s.body != nil {
-		if cerr := s.body.Close(); err == nil {
-			err = cerr
-		}
-		s.body = nil
-	}
-	if s.rejects != nil {
-		s.rejects.Flush()
-		if ferr := s.rejects.Error(); err == nil && ferr != nil {
-			err = fmt.Errorf("write reject file: %w", ferr)
-		}
-		if cerr := s.rejectFile.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-		s.rejects, s.rejectFile = nil, nil
-	}
-	return err
-}
-
-func (s *source) close() error { return s.closeFile() }
-
-func (s *source) discardRejects() {
-	for _, p := range s.rejectPaths {
-		os.Remove(p)
-	}
-	s.rejectPaths = nil
-}
-
-// Next implements store.RowSource.
-func (s *source) Next() ([]any, error) {
-	for {
-		if s.rd == nil {
-			if s.cur >= len(s.inputs) {
-				return nil, io.EOF
-			}
-			if err := s.open(s.inputs[s.cur]); err != nil {
-				return nil, err
-			}
-			s.cur++
-		}
-		row, fields, err := s.rd.Next()
-		if err == io.EOF {
-			if err := s.closeFile(); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err != nil {
-			return nil, err // a *reader.Error names file and row
-		}
-		s.read++
-		if len(fields) > s.width {
-			// NDJSON learns its header as it goes: a key first seen on this line extends it.
-			if h := s.rd.Header(); len(h) > s.width {
-				p, err := record.NewParser(s.kind, h, s.im.Zones, s.secret)
-				if err != nil {
-					return nil, fmt.Errorf("%s: row %d: %w", s.name, row, err)
-				}
-				s.parser, s.width = p, len(h)
-			}
-		}
-		out, perr := s.parser.Parse(row, fields)
-		if perr == nil {
-			return out, nil
-		}
-		var re *record.RowError
-		if !s.opt.SkipInvalid || !errors.As(perr, &re) {
-			return nil, fmt.Errorf("%s: %w", s.name, perr)
-		}
-		s.rej++
-		if err := s.reject(row, fields, re); err != nil {
-			return nil, err
-		}
-	}
-}
-
-func (s *source) reject(row int, fields []string, re *record.RowError) error {
-	if s.rejects == nil {
-		dir := s.opt.RejectDir
-		if dir == "" {
-			dir = filepath.Dir(s.name)
-		}
-		path := filepath.Join(dir, filepath.Base(s.name)+".rejects.csv")
-		f, err := os.Create(path)
-		if err != nil {
-			return fmt.Errorf("create reject file: %w", err)
-		}
-		s.rejectFile, s.rejects = f, csv.NewWriter(f)
-		s.rejectPaths = append(s.rejectPaths, path)
-		header := append([]string{"row"}, s.rd.Header()...)
-		if err := s.rejects.Write(append(header, "reason")); err != nil {
-			return fmt.Errorf("write reject file: %w", err)
-		}
-	}
-	rec := make([]string, 0, len(fields)+2)
-	rec = append(rec, strconv.Itoa(row))
-	rec = append(rec, fields...)
-	for len(rec) < len(s.rd.Header())+1 {
-		rec = append(rec, "")
-	}
-	if err := s.rejects.Write(append(rec, re.Reason())); err != nil {
-		return fmt.Errorf("write reject file: %w", err)
-	}
-	return nil
-}

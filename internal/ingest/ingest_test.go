@@ -302,3 +302,49 @@ func TestReaderErrorsAreFatal(t *testing.T) {
 		t.Fatal("rows applied from a broken file")
 	}
 }
+
+// Rows travel in chunks through parallel parsers; order must survive across chunks.
+func TestOrderAcrossChunks(t *testing.T) {
+	st := open(t)
+	var b strings.Builder
+	b.WriteString(header)
+	for i := 1; i <= 3*chunkRows+7; i++ {
+		id := fmt.Sprintf("A%d", i)
+		amount := i
+		if i == 3*chunkRows+5 {
+			id, amount = "A1", 777777 // repeats A1 in a later chunk: this one wins
+		}
+		fmt.Fprintf(&b, "%s,amazon,BR,s1,2026-03-02 10:00:00,,,BRL,%d,\n", id, amount)
+	}
+	dir := t.TempDir()
+	res, err := importFiles(t, st, Options{Kind: "orders"}, write(t, dir, "big.csv", b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts.Read != 3*chunkRows+7 || res.Counts.Inserted != 3*chunkRows+6 {
+		t.Fatalf("%+v", res.Counts)
+	}
+	var g float64
+	st.DB().QueryRow(`SELECT gross_amount FROM orders WHERE order_id = 'A1'`).Scan(&g)
+	if g != 777777 {
+		t.Fatalf("A1 gross %v, want the later row's 777777", g)
+	}
+	// A bad row deep in the file: its spreadsheet row number (header = 1) is reported.
+	b.Reset()
+	b.WriteString(header)
+	for i := 1; i <= 2*chunkRows; i++ {
+		ts := "2026-03-02 10:00:00"
+		if i == chunkRows+100 {
+			ts = "03/02/2026"
+		}
+		fmt.Fprintf(&b, "Z%d,amazon,BR,s1,%s,,,BRL,1,\n", i, ts)
+	}
+	_, err = importFiles(t, st, Options{Kind: "orders"}, write(t, dir, "bad.csv", b.String()))
+	want := fmt.Sprintf("bad.csv: row %d, column created_at:", chunkRows+101)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want %q", err, want)
+	}
+	if n := count(t, st, `SELECT count(*) FROM orders WHERE order_id LIKE 'Z%'`); n != 0 {
+		t.Fatalf("%d rows of the failed file stored", n)
+	}
+}

@@ -2,6 +2,7 @@ package record
 
 import (
 	"crypto/hmac"
+	"hash"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -102,6 +103,38 @@ type Parser struct {
 	extra  []int    // header positions kept as attributes
 	names  []string // the header, normalised
 	stored int
+
+	mac       hash.Hash // HMAC-SHA256 under secret, reset per value
+	sum       []byte
+	countries map[string]countryZone // raw country value → code and zone
+}
+
+type countryZone struct {
+	code string
+	loc  *time.Location
+	err  error
+}
+
+func (p *Parser) country(v string) countryZone {
+	if cz, ok := p.countries[v]; ok {
+		return cz
+	}
+	cz := countryZone{loc: time.UTC}
+	cz.code, cz.err = ParseCountry(v)
+	if cz.err == nil {
+		cz.loc = p.zones.For(cz.code)
+	}
+	if len(p.countries) < 1024 {
+		p.countries[v] = cz
+	}
+	return cz
+}
+
+func (p *Parser) pseudonymise(raw string) string {
+	p.mac.Reset()
+	p.mac.Write([]byte(raw))
+	p.sum = p.mac.Sum(p.sum[:0])
+	return hex.EncodeToString(p.sum[:16])
 }
 
 // NormalizeHeader trims a header cell (and a UTF-8 BOM) and lower-cases it.
@@ -112,7 +145,8 @@ func NormalizeHeader(h string) string {
 // NewParser checks the header against the kind. secret keys the pseudonymisation of
 // buyer references; it must be the tenant's own.
 func NewParser(k *Kind, header []string, zones *Zones, secret []byte) (*Parser, error) {
-	p := &Parser{kind: k, zones: zones, secret: secret, pos: make([]int, len(k.Columns)), stored: len(k.Stored())}
+	p := &Parser{kind: k, zones: zones, secret: secret, pos: make([]int, len(k.Columns)), stored: len(k.Stored()),
+		mac: hmac.New(sha256.New, secret), countries: map[string]countryZone{}}
 	for i := range p.pos {
 		p.pos[i] = -1
 	}
@@ -169,9 +203,7 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 	loc := time.UTC
 	if ci := k.Col("country"); ci >= 0 {
 		if v := raw(ci); v != "" {
-			if c, err := ParseCountry(v); err == nil {
-				loc = p.zones.For(c)
-			}
+			loc = p.country(v).loc
 		}
 	}
 	tsIndex := len(k.Columns)
@@ -192,7 +224,7 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 		switch c.Type {
 		case Text:
 			if c.Pseudo {
-				v = Pseudonymise(p.secret, v)
+				v = p.pseudonymise(v)
 			}
 			out[ci] = v
 		case Enum:
@@ -203,12 +235,12 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 			}
 			out[ci] = lv
 		case Country:
-			cc, err := ParseCountry(v)
-			if err != nil {
-				fail(c.Name, v, err.Error())
+			cz := p.country(v)
+			if cz.err != nil {
+				fail(c.Name, v, cz.err.Error())
 				continue
 			}
-			out[ci] = cc
+			out[ci] = cz.code
 		case Currency:
 			cur, err := ParseCurrency(v)
 			if err != nil {

@@ -51,6 +51,9 @@ func (z *Zones) For(country string) *time.Location {
 // means the earlier instant; one that does not exist is shifted forward by the gap.
 func LocalTime(y int, mo time.Month, d, h, mi, s, ns int, loc *time.Location) time.Time {
 	wall := time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+	if loc == time.UTC {
+		return wall
+	}
 	_, before := wall.Add(-36 * time.Hour).In(loc).Zone()
 	_, after := wall.Add(36 * time.Hour).In(loc).Zone()
 	var best time.Time
@@ -87,6 +90,9 @@ const minYear, maxYear = 1970, 2199
 var errYear = fmt.Errorf("year out of range (%d-%d)", minYear, maxYear)
 
 func parseTimestamp(s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
+	if w, ok := fastNaive(s); ok {
+		return LocalTime(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, loc), false, nil
+	}
 	if len(s) == 10 {
 		d, err := time.Parse(time.DateOnly, s)
 		if err != nil {
@@ -234,4 +240,35 @@ func ParseCurrency(s string) (string, error) {
 		return "", errors.New("unknown currency code (want ISO 4217, e.g. BRL, MXN, USD)")
 	}
 	return u.String(), nil
+}
+
+// fastNaive reads the common "YYYY-MM-DD hh:mm:ss" (or with T) without time.Parse; anything
+// else, or anything out of range, is left to the general path and its error messages.
+func fastNaive(s string) (time.Time, bool) {
+	if len(s) != 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	n := func(i, w int) int {
+		v := 0
+		for j := i; j < i+w; j++ {
+			c := s[j]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, mo, d, h, mi, sec := n(0, 4), n(5, 2), n(8, 2), n(11, 2), n(14, 2), n(17, 2)
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	if d > daysIn(time.Month(mo), y) {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC), true
+}
+
+func daysIn(m time.Month, y int) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }

@@ -18,6 +18,14 @@ type Loader interface {
 	Load(ctx context.Context, conn *sql.Conn, stage string, cols []string, next func() ([]any, error)) error
 }
 
+// BatchLocker is an optional Loader extension for engines shared by several processes:
+// LockBatch runs first in the merge transaction and holds until it ends, so that batches of
+// one tenant and kind merge one after the other (else two could both insert a new key, or
+// one could miss the other's change and count it unchanged).
+type BatchLocker interface {
+	LockBatch(ctx context.Context, tx *sql.Tx, b Batch) error
+}
+
 // ApplyBatch stages src on one connection, then merges it in one transaction and logs the
 // import in the same transaction, so a batch is applied entirely or not at all.
 func ApplyBatch(ctx context.Context, db *sql.DB, l Loader, b Batch, src RowSource) (c Counts, err error) {
@@ -31,12 +39,10 @@ func ApplyBatch(ctx context.Context, db *sql.DB, l Loader, b Batch, src RowSourc
 	}
 	defer conn.Close()
 	suffix := randomHex(6)
-	stage, dedup := "stage_"+b.Kind.Name+"_"+suffix, "dedup_"+b.Kind.Name+"_"+suffix
-	m := MergeSQL(b.Kind, stage, dedup, "CAST($3 AS TIMESTAMPTZ)")
-	defer func() {
-		for _, q := range m.Drop { // temp tables die with the connection too; this keeps pooled ones clean
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), q)
-		}
+	stage := "stage_" + b.Kind.Name + "_" + suffix
+	m := MergeSQL(b.Kind, stage, "CAST($3 AS TIMESTAMPTZ)")
+	defer func() { // temp tables die with the connection too; this keeps pooled ones clean
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), m.Drop)
 	}()
 	if _, err := conn.ExecContext(ctx, CreateStage(b.Kind, l.Types(), stage)); err != nil {
 		return c, fmt.Errorf("store: create staging table: %w", err)
@@ -64,6 +70,18 @@ func ApplyBatch(ctx context.Context, db *sql.DB, l Loader, b Batch, src RowSourc
 		return c, err
 	}
 	c.Read, c.Rejected = src.Read(), src.Rejected()
+	var dups, distinct int64
+	if err := conn.QueryRowContext(ctx, m.Duplicates).Scan(&dups); err != nil {
+		return c, fmt.Errorf("store: look for repeated keys: %w", err)
+	}
+	if dups > 0 { // the last row of a key wins
+		if _, err := conn.ExecContext(ctx, m.Dedup); err != nil {
+			return c, fmt.Errorf("store: de-duplicate batch: %w", err)
+		}
+	}
+	if err := conn.QueryRowContext(ctx, m.Distinct).Scan(&distinct); err != nil {
+		return c, fmt.Errorf("store: count batch: %w", err)
+	}
 
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -74,12 +92,10 @@ func ApplyBatch(ctx context.Context, db *sql.DB, l Loader, b Batch, src RowSourc
 			_ = tx.Rollback()
 		}
 	}()
-	if _, err = tx.ExecContext(ctx, m.Dedup); err != nil {
-		return c, fmt.Errorf("store: de-duplicate batch: %w", err)
-	}
-	var distinct int64
-	if err = tx.QueryRowContext(ctx, m.Distinct).Scan(&distinct); err != nil {
-		return c, fmt.Errorf("store: count batch: %w", err)
+	if bl, ok := l.(BatchLocker); ok {
+		if err = bl.LockBatch(ctx, tx, b); err != nil {
+			return c, fmt.Errorf("store: lock %s: %w", b.Kind.Name, err)
+		}
 	}
 	res, err := tx.ExecContext(ctx, m.Delete, b.Tenant)
 	if err != nil {

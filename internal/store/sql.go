@@ -66,20 +66,22 @@ func CreateRecordTable(k *record.Kind, t Types, pk bool) string {
 	return b.String()
 }
 
-// Merge holds the statements that apply a staged batch to a kind's table. Every statement
-// takes the tenant as $1 and the source as $2 where used; run them in one transaction.
+// Merge holds the statements that apply a staged batch to a kind's table. Delete and Insert
+// take the tenant as $1, Insert the source as $2 and the time as $3; run them in one
+// transaction. Duplicates and Dedup run before it, on the private staging table.
 type Merge struct {
-	Dedup    string // CREATE TEMP TABLE dedup AS: the last staged row of every key
-	Delete   string // delete target rows whose key is in dedup with different values
-	Insert   string // insert dedup rows whose key is not in the target ($1 tenant, $2 source)
-	Distinct string // count of rows in dedup
-	Drop     []string
+	Duplicates string // number of keys staged more than once
+	Dedup      string // delete every staged row but the last of its key
+	Distinct   string // rows staged (after Dedup: distinct keys)
+	Delete     string // delete target rows whose key is staged with different values
+	Insert     string // insert staged rows whose key is not in the target
+	Drop       string
 }
 
 // MergeSQL builds the merge of staged rows (table stage, with a seq column in batch order)
-// into the kind's table. now is the engine's expression for the transaction time.
-func MergeSQL(k *record.Kind, stage, dedup, now string) Merge {
-	table := Ident(k.Table())
+// into the kind's table. now is the SQL of the ingest time.
+func MergeSQL(k *record.Kind, stage, now string) Merge {
+	table, st := Ident(k.Table()), Ident(stage)
 	var keyCols, keyJoin []string
 	for _, key := range k.Key {
 		keyCols = append(keyCols, Ident(key))
@@ -90,19 +92,20 @@ func MergeSQL(k *record.Kind, stage, dedup, now string) Merge {
 		cols = append(cols, Ident(c.Name))
 		differ = append(differ, fmt.Sprintf("t.%s IS DISTINCT FROM d.%s", Ident(c.Name), Ident(c.Name)))
 	}
+	keys := strings.Join(keyCols, ", ")
 	match := fmt.Sprintf("t.%s = $1 AND %s", Ident(ColTenant), strings.Join(keyJoin, " AND "))
-	m := Merge{
-		Dedup: fmt.Sprintf("CREATE TEMP TABLE %s AS SELECT DISTINCT ON (%s) %s FROM %s ORDER BY %s, seq DESC",
-			Ident(dedup), strings.Join(keyCols, ", "), strings.Join(cols, ", "), Ident(stage), strings.Join(keyCols, ", ")),
+	return Merge{
+		Duplicates: fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM %s GROUP BY %s HAVING count(*) > 1) x", st, keys),
+		Dedup: fmt.Sprintf("DELETE FROM %s WHERE seq IN (SELECT seq FROM (SELECT seq, row_number() OVER (PARTITION BY %s ORDER BY seq DESC) AS rn FROM %s) r WHERE rn > 1)",
+			st, keys, st),
+		Distinct: fmt.Sprintf("SELECT count(*) FROM %s", st),
 		Delete: fmt.Sprintf("DELETE FROM %s t WHERE t.%s = $1 AND EXISTS (SELECT 1 FROM %s d WHERE %s AND (%s))",
-			table, Ident(ColTenant), Ident(dedup), strings.Join(keyJoin, " AND "), strings.Join(differ, " OR ")),
+			table, Ident(ColTenant), st, strings.Join(keyJoin, " AND "), strings.Join(differ, " OR ")),
 		Insert: fmt.Sprintf("INSERT INTO %s (%s, %s, %s, %s) SELECT $1, %s, $2, %s FROM %s d WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s)",
 			table, Ident(ColTenant), strings.Join(cols, ", "), Ident(ColSource), Ident(ColIngestedAt),
-			prefixed("d.", cols), now, Ident(dedup), table, match),
-		Distinct: fmt.Sprintf("SELECT count(*) FROM %s", Ident(dedup)),
-		Drop:     []string{"DROP TABLE IF EXISTS " + Ident(dedup), "DROP TABLE IF EXISTS " + Ident(stage)},
+			prefixed("d.", cols), now, st, table, match),
+		Drop: "DROP TABLE IF EXISTS " + st,
 	}
-	return m
 }
 
 func prefixed(p string, cols []string) string {
