@@ -221,6 +221,10 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 			}
 			continue
 		}
+		if strings.IndexByte(v, 0) >= 0 {
+			fail(c.Name, "", "contains a NUL character")
+			continue
+		}
 		switch c.Type {
 		case Text:
 			if c.Pseudo {

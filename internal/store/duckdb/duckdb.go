@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strings"
+	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -31,6 +32,9 @@ type DB struct {
 	conn  *duckdb.Connector
 	kinds []*record.Kind
 	path  string
+	// apply serialises batches: the tables have no primary key (an ART index would slow bulk
+	// loads and cost memory), so two merges at once could both insert a new key.
+	apply sync.Mutex
 }
 
 var _ store.Store = (*DB)(nil)
@@ -103,6 +107,8 @@ func (d *DB) Sources(ctx context.Context, tenant string) ([]store.Source, error)
 
 // Apply implements store.Store.
 func (d *DB) Apply(ctx context.Context, b store.Batch, src store.RowSource) (store.Counts, error) {
+	d.apply.Lock()
+	defer d.apply.Unlock()
 	return store.ApplyBatch(ctx, d.db, loader{}, b, src)
 }
 
