@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,18 +21,21 @@ import (
 
 func newKPICmd() *cobra.Command {
 	c := &cobra.Command{Use: "kpi", Short: "The KPI catalogue and its values"}
-	c.AddCommand(newKPIListCmd(), newKPIShowCmd(), newKPIEvalCmd())
+	c.AddCommand(newKPIListCmd(), newKPIShowCmd(), newKPIEvalCmd(), newKPIAddCmd(), newKPIRemoveCmd())
 	return c
 }
 
 func newKPIListCmd() *cobra.Command {
-	var lang string
+	var lang, dsn, tenant string
 	c := &cobra.Command{
 		Use:   "list [--lang L]",
 		Short: "List the KPI catalogue",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cat, err := app.StandardCatalog()
+			if !slices.Contains(metric.Languages, lang) {
+				return usageError{fmt.Errorf("--lang must be one of %s", strings.Join(metric.Languages, ", "))}
+			}
+			cat, err := app.CatalogFor(cmd.Context(), dsn, tenant)
 			if err != nil {
 				return err
 			}
@@ -44,6 +48,8 @@ func newKPIListCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&lang, "lang", "en", "language of the names: zh-CN, es, pt-BR, en")
+	dbFlag(c, &dsn)
+	c.Flags().StringVar(&tenant, "tenant", "default", "tenant whose own KPIs are listed too")
 	return c
 }
 
@@ -86,12 +92,21 @@ func formatValue(unit string, v float64) string {
 }
 
 func newKPIShowCmd() *cobra.Command {
-	return &cobra.Command{
+	var dsn, tenant string
+	c := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one KPI's definition (YAML)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			y, err := app.ShowKPI(args[0])
+			cat, err := app.CatalogFor(cmd.Context(), dsn, tenant)
+			if err != nil {
+				return err
+			}
+			d, err := cat.Get(args[0])
+			if err != nil {
+				return err
+			}
+			y, err := app.DefinitionYAML(d)
 			if err != nil {
 				return err
 			}
@@ -99,6 +114,48 @@ func newKPIShowCmd() *cobra.Command {
 			return err
 		},
 	}
+	dbFlag(c, &dsn)
+	c.Flags().StringVar(&tenant, "tenant", "default", "tenant whose own KPIs are searched too")
+	return c
+}
+
+func newKPIAddCmd() *cobra.Command {
+	var dsn, tenant string
+	c := &cobra.Command{
+		Use:   "add FILE.yaml",
+		Short: "Add or replace the tenant's own KPIs from a YAML file (docs/kpi-definitions.md)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := app.AddKPIs(cmd.Context(), app.ResolveDSN(dsn), tenant, args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "saved %d KPI(s) for tenant %s: %s\n", len(ids), tenant, strings.Join(ids, ", "))
+			return nil
+		},
+	}
+	dbFlag(c, &dsn)
+	c.Flags().StringVar(&tenant, "tenant", "default", "tenant (seller)")
+	return c
+}
+
+func newKPIRemoveCmd() *cobra.Command {
+	var dsn, tenant string
+	c := &cobra.Command{
+		Use:   "remove ID",
+		Short: "Remove one of the tenant's own KPIs",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := app.RemoveKPI(cmd.Context(), app.ResolveDSN(dsn), tenant, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
+			return nil
+		},
+	}
+	dbFlag(c, &dsn)
+	c.Flags().StringVar(&tenant, "tenant", "default", "tenant (seller)")
+	return c
 }
 
 func newKPIEvalCmd() *cobra.Command {
