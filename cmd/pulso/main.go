@@ -38,7 +38,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newImportCmd(), newSourcesCmd(), newMigrateCmd(), newKPICmd())
+	root.AddCommand(newImportCmd(), newSourcesCmd(), newMigrateCmd(), newKPICmd(), newDemoCmd())
 	return root
 }
 

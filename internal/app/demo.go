@@ -1,0 +1,173 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"pulso/internal/demo"
+	"pulso/internal/ingest"
+	"pulso/internal/metric"
+	"pulso/internal/store"
+)
+
+// DemoTenant is the tenant the demo seller lives in.
+const DemoTenant = "default"
+
+// DemoOptions control `pulso demo`.
+type DemoOptions struct {
+	DSN   string
+	Seed  int64
+	Days  int
+	End   time.Time // last local day of data (default: yesterday)
+	Out   io.Writer
+	Lang  string
+	Fresh bool // rebuild even if the database already holds the demo seller
+}
+
+// Demo builds the demo seller (if the database has no orders yet) and prints the board of the
+// last complete week.
+func Demo(ctx context.Context, o DemoOptions) error {
+	if o.End.IsZero() {
+		y := time.Now().UTC().AddDate(0, 0, -1)
+		o.End = time.Date(y.Year(), y.Month(), y.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	cfg := demo.Config{Seed: o.Seed, Days: o.Days, End: o.End}
+	st, err := OpenStore(ctx, o.DSN)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var n int
+	if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE tenant_id = $1`, DemoTenant).Scan(&n); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if n == 0 || o.Fresh {
+		if err := buildDemo(ctx, st, cfg, o.Out); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(o.Out, "%s already holds a seller (%d orders); showing it (use --fresh to rebuild it)\n", o.DSN, n)
+	}
+	fmt.Fprintln(o.Out)
+	for _, p := range demo.Problems(cfg) {
+		fmt.Fprintf(o.Out, "injected: %s %s–%s: %s\n", p.Country, p.From.Format(time.DateOnly), p.To.Format(time.DateOnly), p.Description)
+	}
+	fmt.Fprintln(o.Out)
+	return PrintBoard(ctx, st, DemoTenant, o.End, o.Lang, o.Out)
+}
+
+func buildDemo(ctx context.Context, st store.Store, cfg demo.Config, out io.Writer) error {
+	dir, err := os.MkdirTemp("", "pulso-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	start := time.Now()
+	files, err := demo.Generate(cfg, dir)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(out, "demo seller: seed %d, %d days to %s, generated in %.1f s\n", cfg.Seed, cfg.Days, cfg.End.Format(time.DateOnly), time.Since(start).Seconds())
+	im := ingest.New(st)
+	for _, f := range files {
+		in, err := ingest.FileInput(f.Path)
+		if err != nil {
+			return err
+		}
+		res, err := im.Import(ctx, ingest.Options{Tenant: DemoTenant, Kind: f.Kind, Source: "demo"}, in)
+		if err != nil {
+			return fmt.Errorf("demo: import %s: %w", f.Kind, err)
+		}
+		fmt.Fprintf(out, "  %s\n", res.Summary())
+	}
+	return nil
+}
+
+// PrintBoard prints every KPI × country for the last complete ISO week on or before end.
+func PrintBoard(ctx context.Context, st store.Store, tenant string, end time.Time, lang string, out io.Writer) error {
+	e, err := NewEngine(ctx, st, tenant)
+	if err != nil {
+		return err
+	}
+	// The last Monday–Sunday week that ends on or before end.
+	sunday := end.AddDate(0, 0, -int(end.Weekday()))
+	monday := sunday.AddDate(0, 0, -6)
+	var ids, weekly, windowed []string
+	for _, d := range e.Catalog.All() {
+		if !slices.Contains(d.Breakdowns, "country") {
+			continue
+		}
+		ids = append(ids, d.ID)
+		if d.Grain == "" {
+			weekly = append(weekly, d.ID)
+		} else {
+			windowed = append(windowed, d.ID) // e.g. turnover is read over a quarter: 90 days to Sunday
+		}
+	}
+	q := metric.Query{Tenant: tenant, KPIs: weekly, Grain: metric.Grain{Name: "week"},
+		From: monday, To: sunday, By: []string{"country"}, AsOf: end.AddDate(0, 0, 1)}
+	rows, err := e.Eval(ctx, q)
+	if err != nil {
+		return err
+	}
+	if len(windowed) > 0 {
+		q.KPIs, q.Grain, q.From = windowed, metric.Grain{Name: "90d", Rolling: 90}, sunday
+		more, err := e.Eval(ctx, q)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, more...)
+	}
+	countries := []string{}
+	vals := map[string]map[string]metric.Row{}
+	for _, r := range rows {
+		c := r.Scope["country"]
+		if !slices.Contains(countries, c) {
+			countries = append(countries, c)
+		}
+		if vals[r.KPI] == nil {
+			vals[r.KPI] = map[string]metric.Row{}
+		}
+		vals[r.KPI][c] = r
+	}
+	slices.Sort(countries)
+	fmt.Fprintf(out, "Board, week %s to %s (turnover over the 90 days to its Sunday; USD; * provisional)\n", monday.Format(time.DateOnly), sunday.Format(time.DateOnly))
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "KPI\tUNIT\t%s\t\n", strings.Join(countries, "\t"))
+	for _, id := range ids {
+		d, _ := e.Catalog.Get(id)
+		cells := []string{d.ID, d.Unit}
+		for _, c := range countries {
+			r, ok := vals[id][c]
+			cells = append(cells, Format(d.Unit, r.Value, ok && r.Provisional))
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	return tw.Flush()
+}
+
+// Format renders a KPI value for a terminal: percents as %, money and hours with 2 decimals.
+func Format(unit string, v *float64, provisional bool) string {
+	if v == nil {
+		return "—"
+	}
+	var s string
+	switch unit {
+	case "percent":
+		s = fmt.Sprintf("%.2f%%", *v*100)
+	case "count":
+		s = fmt.Sprintf("%.0f", *v)
+	default:
+		s = fmt.Sprintf("%.2f", *v)
+	}
+	if provisional {
+		s += "*"
+	}
+	return s
+}
