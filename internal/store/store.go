@@ -35,6 +35,9 @@ type Store interface {
 	KPIDefinitions(ctx context.Context, tenant string) ([]KPIDefinition, error)
 	PutKPIDefinitions(ctx context.Context, tenant string, defs []KPIDefinition) error
 	DeleteKPIDefinition(ctx context.Context, tenant, id string) error
+	// AddTargets appends target versions; Targets lists them (oldest first).
+	AddTargets(ctx context.Context, tenant string, rows []TargetRow) error
+	Targets(ctx context.Context, tenant string) ([]TargetRow, error)
 	// DB is the read side for the metric layer's generated queries.
 	DB() *sql.DB
 	Close() error

@@ -36,6 +36,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LocalTimes", testLocalTimes},
 		{"ValueTypes", testValueTypes},
 		{"BuyerRefPseudonymised", testBuyerRef},
+		{"KPIDefinitions", testKPIDefinitions},
+		{"Targets", testTargets},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
