@@ -38,6 +38,12 @@ type Store interface {
 	// AddTargets appends target versions; Targets lists them (oldest first).
 	AddTargets(ctx context.Context, tenant string, rows []TargetRow) error
 	Targets(ctx context.Context, tenant string) ([]TargetRow, error)
+	// Setting and PutSetting keep named settings documents per tenant (e.g. "alerting").
+	Setting(ctx context.Context, tenant, name string) (string, error)
+	PutSetting(ctx context.Context, tenant, name, body, by string) error
+	// Alerts lists alerts by state; SaveAlerts upserts and deletes them in one transaction.
+	Alerts(ctx context.Context, tenant string, states ...string) ([]AlertRow, error)
+	SaveAlerts(ctx context.Context, tenant string, save []AlertRow, drop []string) error
 	// DB is the read side for the metric layer's generated queries.
 	DB() *sql.DB
 	Close() error

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"time"
 
 	"pulso/internal/store"
@@ -85,4 +86,43 @@ func day(s string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+// testSettingsAndAlerts: settings replace by name; alerts upsert by id, filter by state.
+func testSettingsAndAlerts(e *env) {
+	if _, err := e.s.Setting(e.ctx, "acme", "alerting"); !errors.Is(err, store.ErrNotFound) {
+		e.t.Fatalf("missing setting: %v", err)
+	}
+	for _, body := range []string{"v1", "v2"} {
+		if err := e.s.PutSetting(e.ctx, "acme", "alerting", body, "ana"); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if got, err := e.s.Setting(e.ctx, "acme", "alerting"); err != nil || got != "v2" {
+		e.t.Fatalf("setting: %q %v", got, err)
+	}
+	if _, err := e.s.Setting(e.ctx, "globex", "alerting"); !errors.Is(err, store.ErrNotFound) {
+		e.t.Fatal("globex reads acme's setting")
+	}
+	a := store.AlertRow{ID: "a1", Fingerprint: "f1", State: "firing", KPI: "parcel_loss_rate", Body: `{"x":1}`}
+	b := store.AlertRow{ID: "a2", Fingerprint: "f2", State: "pending", KPI: "csat", Body: `{}`}
+	c := store.AlertRow{ID: "a3", Fingerprint: "f3", State: "pending", KPI: "nps", Body: `{}`}
+	if err := e.s.SaveAlerts(e.ctx, "acme", []store.AlertRow{a, b, c}, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	a.State, a.Body = "acknowledged", `{"x":2}`
+	if err := e.s.SaveAlerts(e.ctx, "acme", []store.AlertRow{a}, []string{"a3"}); err != nil {
+		e.t.Fatal(err)
+	}
+	all, err := e.s.Alerts(e.ctx, "acme")
+	if err != nil || len(all) != 2 {
+		e.t.Fatalf("alerts: %d %v", len(all), err)
+	}
+	acked, _ := e.s.Alerts(e.ctx, "acme", "acknowledged", "firing")
+	if len(acked) != 1 || acked[0].ID != "a1" || acked[0].Body != `{"x":2}` || acked[0].KPI != "parcel_loss_rate" {
+		e.t.Fatalf("acknowledged alerts: %+v", acked)
+	}
+	if other, _ := e.s.Alerts(e.ctx, "globex"); len(other) != 0 {
+		e.t.Fatal("globex sees acme's alerts")
+	}
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BuyerRefPseudonymised", testBuyerRef},
 		{"KPIDefinitions", testKPIDefinitions},
 		{"Targets", testTargets},
+		{"SettingsAndAlerts", testSettingsAndAlerts},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

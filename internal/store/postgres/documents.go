@@ -30,3 +30,23 @@ func (d *DB) AddTargets(ctx context.Context, tenant string, rows []store.TargetR
 func (d *DB) Targets(ctx context.Context, tenant string) ([]store.TargetRow, error) {
 	return store.Targets(ctx, d.db, tenant)
 }
+
+// Setting implements store.Store.
+func (d *DB) Setting(ctx context.Context, tenant, name string) (string, error) {
+	return store.Setting(ctx, d.db, tenant, name)
+}
+
+// PutSetting implements store.Store.
+func (d *DB) PutSetting(ctx context.Context, tenant, name, body, by string) error {
+	return store.PutSetting(ctx, d.db, tenant, name, body, by)
+}
+
+// Alerts implements store.Store.
+func (d *DB) Alerts(ctx context.Context, tenant string, states ...string) ([]store.AlertRow, error) {
+	return store.Alerts(ctx, d.db, tenant, states...)
+}
+
+// SaveAlerts implements store.Store.
+func (d *DB) SaveAlerts(ctx context.Context, tenant string, save []store.AlertRow, drop []string) error {
+	return store.SaveAlerts(ctx, d.db, tenant, save, drop)
+}
