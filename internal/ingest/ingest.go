@@ -133,4 +133,3 @@ func (im *Importer) Import(ctx context.Context, opt Options, inputs ...Input) (R
 	res.RejectFiles = src.rejectPaths
 	return res, nil
 }
-

@@ -208,17 +208,20 @@ func compilePeriod(d Dialect, q *Query, m *measure, periods []Period) statement 
 		if c := b.cond(m, d, ""); c != "" {
 			inner = append(inner, c)
 		}
-		order := []string{key, anchor}
+		order := []string{anchor}
 		if ts, ok := strings.CutSuffix(m.anchor[0], "_local"); ok && len(m.anchor) == 1 {
 			order = append(order, col(ts))
 		}
 		for _, kc := range k.Key {
 			order = append(order, col(kc))
 		}
+		// row_number, not DISTINCT ON: DuckDB pushes the join on f.d into a DISTINCT ON
+		// subquery (duckdb/duckdb#9241, #19830), which then finds the first record within
+		// the periods instead of the first ever.
 		cols := append([]string{anchor + " AS d"}, dimCols(k, q.By)...)
-		src = "(SELECT DISTINCT ON (" + key + ") " + strings.Join(cols, ", ") +
-			" FROM " + quote(k.Table()) + " t WHERE " + strings.Join(inner, " AND ") +
-			" ORDER BY " + strings.Join(order, ", ") + ") f"
+		cols = append(cols, "row_number() OVER (PARTITION BY "+key+" ORDER BY "+strings.Join(order, ", ")+") AS n")
+		src = "(SELECT " + strings.Join(cols, ", ") +
+			" FROM " + quote(k.Table()) + " t WHERE " + strings.Join(inner, " AND ") + ") f"
 	}
 	rows := make([]string, len(periods))
 	for i, p := range periods {
@@ -251,7 +254,7 @@ func compilePeriod(d Dialect, q *Query, m *measure, periods []Period) statement 
 		sel = append(sel, dims...)
 		sel = append(sel, agg)
 		st.SQL = "SELECT " + strings.Join(sel, ", ") + "\nFROM " + src + "\nJOIN " + pv + " ON f.d BETWEEN p.f AND p.e" +
-			"\nGROUP BY " + groupOrdinals(1+len(q.By))
+			"\nWHERE f.n = 1\nGROUP BY " + groupOrdinals(1+len(q.By))
 	} else {
 		sel = append(sel, dimCols(k, q.By)...)
 		sel = append(sel, agg)

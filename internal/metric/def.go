@@ -109,7 +109,7 @@ func (d *Definition) AllowedBreakdowns() []string { return slices.Clone(d.Breakd
 func (d *Definition) Kinds() []string {
 	var out []string
 	for _, m := range d.measures {
-		if !slices.Contains(out, m.kind.Name) {
+		if m.kind != nil && !slices.Contains(out, m.kind.Name) { // freshness reads no kind
 			out = append(out, m.kind.Name)
 		}
 	}
