@@ -41,23 +41,24 @@ type Series struct {
 
 // Alert is the state of one rule × KPI × scope.
 type Alert struct {
-	Fingerprint string
-	Rule        string
-	KPI         string
-	Scope       map[string]string
-	State       State
-	Since       string   // first breaching period
-	Periods     []string // the breaching periods
-	Values      []*float64
-	Target      *float64
-	Owner       string
-	FiredAt     time.Time
-	NotifiedAt  time.Time
-	Escalated   bool
-	AckBy       string
-	AckAt       time.Time
-	ResolvedAt  time.Time
-	Silenced    bool
+	ID          string            `json:"id"`
+	Fingerprint string            `json:"fingerprint"`
+	Rule        string            `json:"rule"`
+	KPI         string            `json:"kpi"`
+	Scope       map[string]string `json:"scope"`
+	State       State             `json:"state"`
+	Since       string            `json:"since"`   // first breaching period
+	Periods     []string          `json:"periods"` // the breaching periods
+	Values      []*float64        `json:"values"`
+	Target      *float64          `json:"target"`
+	Owner       string            `json:"owner"`
+	FiredAt     time.Time         `json:"fired_at,omitzero"`
+	NotifiedAt  time.Time         `json:"notified_at,omitzero"`
+	Escalated   bool              `json:"escalated,omitempty"`
+	AckBy       string            `json:"acknowledged_by,omitempty"`
+	AckAt       time.Time         `json:"acknowledged_at,omitzero"`
+	ResolvedAt  time.Time         `json:"resolved_at,omitzero"`
+	Silenced    bool              `json:"silenced,omitempty"`
 }
 
 // Fingerprint identifies an alert across evaluations: the same rule, KPI and scope.
@@ -92,7 +93,7 @@ const (
 func assess(r *Rule, s Series) (breach []Point, good int) {
 	bad := func(p Point) (isBad, known bool) {
 		switch r.Type {
-		case Consecutive:
+		case Consecutive, Freshness:
 			if p.Status == target.None {
 				return false, false
 			}

@@ -73,8 +73,14 @@ func (r *Rule) Defaults() {
 			r.Compare = "previous"
 		}
 	}
-	if r.Type == Freshness && r.Hours == 0 {
-		r.Hours = 26
+	if r.Type == Freshness {
+		if r.Hours == 0 {
+			r.Hours = 26
+		}
+		r.Status, r.Periods = string(target.Red), 1
+		if r.ResolveAfter == 0 {
+			r.ResolveAfter = 1
+		}
 	}
 	if r.ResolveAfter == 0 {
 		r.ResolveAfter = 2

@@ -147,5 +147,9 @@ func EvalKPIs(ctx context.Context, dsn string, q metric.Query) ([]metric.Row, er
 	if err != nil {
 		return nil, err
 	}
-	return e.Eval(ctx, q)
+	rows, err := e.Eval(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return rows, JudgeRows(ctx, st, e, q, rows)
 }

@@ -109,6 +109,9 @@ type Row struct {
 	Numerator   *float64          `json:"numerator,omitempty"`
 	Denominator *float64          `json:"denominator,omitempty"`
 	Provisional bool              `json:"provisional"`
+	// Status and Target are filled by the caller that judges values (green, yellow, red, none).
+	Status string   `json:"status,omitempty"`
+	Target *float64 `json:"target"`
 }
 
 // Unknown is the breakdown value of records that leave the dimension empty.
