@@ -215,9 +215,9 @@ func compilePeriod(d Dialect, q *Query, m *measure, periods []Period) statement 
 		for _, kc := range k.Key {
 			order = append(order, col(kc))
 		}
-		// row_number, not DISTINCT ON: DuckDB pushes the join on f.d into a DISTINCT ON
-		// subquery (duckdb/duckdb#9241, #19830), which then finds the first record within
-		// the periods instead of the first ever.
+		// row_number, not DISTINCT ON: DuckDB (1.5) pushes the join on f.d into a DISTINCT
+		// ON subquery now and then, which then finds the first record within the periods
+		// instead of the first ever (the like of duckdb/duckdb#9241, #19830 for filters).
 		cols := append([]string{anchor + " AS d"}, dimCols(k, q.By)...)
 		cols = append(cols, "row_number() OVER (PARTITION BY "+key+" ORDER BY "+strings.Join(order, ", ")+") AS n")
 		src = "(SELECT " + strings.Join(cols, ", ") +

@@ -2,11 +2,11 @@ package record
 
 import (
 	"crypto/hmac"
-	"hash"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"slices"
 	"strings"
 	"time"
