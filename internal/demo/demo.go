@@ -112,9 +112,9 @@ func Problems(cfg Config) []Problem {
 			KPIs:    []string{"parcel_loss_rate", "last_mile_success_rate"},
 			Related: nil,
 			From:    dateOf(cfg.window(mxCarrierDays)), To: end,
-			Description: "Mexico: carrier estafeta, which carries about half of Mexico's parcels, loses about 14% of the parcels " +
-				"it should deliver and returns about 6% to the sender, so Mexico's parcel loss rate rises to about 7% and " +
-				"last-mile success falls to about 89%.",
+			Description: "Mexico: carrier estafeta, which carries about half of Mexico's parcels, loses about 22% of the parcels " +
+				"it should deliver and returns about 8% to the sender, so Mexico's parcel loss rate rises to about 11% and " +
+				"last-mile success falls to about 85%.",
 		},
 		{
 			Country: "CO", Module: "service",

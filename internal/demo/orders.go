@@ -421,10 +421,10 @@ func (g *gen) fulfil(ci int, c *ctry, o *order) {
 	}
 	// failures: lost parcels and returns to sender; Problem 2: estafeta in Mexico
 	switch {
-	case o.carrier == problemCarrier && o.delivered >= c.lossFrom && c.spEstLoss.hit(r, 0.14):
+	case o.carrier == problemCarrier && o.delivered >= c.lossFrom && c.spEstLoss.hit(r, 0.22):
 		o.lost = o.delivered + g.hours(-6, 18)
 		o.ofd, o.delivered, o.attempts = noTime, noTime, 0
-	case o.carrier == problemCarrier && o.delivered >= c.lossFrom && c.spEstRTS.hit(r, 0.06):
+	case o.carrier == problemCarrier && o.delivered >= c.lossFrom && c.spEstRTS.hit(r, 0.08):
 		o.rts = o.delivered + g.hours(72, 144)
 		o.delivered, o.attempts = noTime, 3
 	case c.spLost.hit(r, 0.0005):

@@ -353,9 +353,12 @@ func (g *gen) respond(ci int, c *ctry, t *ticket) {
 	var delay int64
 	switch {
 	case t.backlog && c.spBacklog.hit(r, 0.45):
-		delay = g.hours(50, 110)
+		// over 48 h, but answered within two and a half days: the KPI settles after two
+		// days, and a last settled day should not look good only because its slowest
+		// answers are not in the export yet
+		delay = g.hours(49, 60)
 	case t.backlog:
-		delay = g.hours(6, 40)
+		delay = g.hours(26, 46)
 	case c.spSlowResp.hit(r, 0.002):
 		delay = g.hours(50, 80)
 	default:

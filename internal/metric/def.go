@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"sort"
@@ -138,6 +139,18 @@ func ParseDefinitions(src []byte, kinds *record.Catalog) ([]*Definition, error) 
 	var defs []*Definition
 	if err := dec.Decode(&defs); err != nil {
 		return nil, fmt.Errorf("kpi definitions: %w", err)
+	}
+	// A second YAML document would otherwise be dropped without a word.
+	for {
+		var more yaml.Node
+		if err := dec.Decode(&more); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("kpi definitions: %w", err)
+		}
+		if len(more.Content) > 0 && more.Content[0].Tag != "!!null" {
+			return nil, fmt.Errorf("kpi definitions: line %d: a second YAML document (write every KPI in one list)", more.Content[0].Line)
+		}
 	}
 	seen := map[string]bool{}
 	for i, d := range defs {

@@ -1,0 +1,29 @@
+-- statement 1
+SELECT p.i, f."country", count(*)
+FROM (SELECT t."created_at_local" AS d, t."country", row_number() OVER (PARTITION BY t."buyer_ref" ORDER BY t."created_at_local", t."created_at", t."platform", t."store", t."order_id") AS n FROM "orders" t WHERE t."tenant_id" = $1 AND t."buyer_ref" IS NOT NULL AND t."created_at_local" IS NOT NULL AND t."country" IN ($2, $3) AND t."platform" IN ($4)) f
+JOIN (VALUES (CAST($5 AS INTEGER), CAST($6 AS DATE), CAST($7 AS DATE)), (CAST($8 AS INTEGER), CAST($9 AS DATE), CAST($10 AS DATE))) AS p(i, f, e) ON f.d BETWEEN p.f AND p.e
+WHERE f.n = 1
+GROUP BY 1, 2;
+-- $1 = "acme"
+-- $2 = "BR"
+-- $3 = "MX"
+-- $4 = "mercadolibre"
+-- $5 = 0
+-- $6 = "2026-03-02"
+-- $7 = "2026-03-08"
+-- $8 = 1
+-- $9 = "2026-03-03"
+-- $10 = "2026-03-09"
+
+-- statement 2
+SELECT t."date" AS d, t."country", t."currency", sum(CAST(t."spend" AS DOUBLE PRECISION))
+FROM "ads" t
+WHERE t."tenant_id" = $1 AND t."date" BETWEEN CAST($2 AS DATE) AND CAST($3 AS DATE) AND t."country" IN ($4, $5) AND t."platform" IN ($6)
+GROUP BY 1, 2, 3;
+-- $1 = "acme"
+-- $2 = "2026-03-02"
+-- $3 = "2026-03-09"
+-- $4 = "BR"
+-- $5 = "MX"
+-- $6 = "mercadolibre"
+
