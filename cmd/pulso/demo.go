@@ -46,5 +46,7 @@ Then prints the board of the last complete week.`,
 	c.Flags().BoolVar(&noServe, "no-serve", false, "do not start the web server (it does not exist yet; the demo prints and exits)")
 	c.Flags().StringVar(&o.Lang, "lang", "en", "language of KPI names")
 	c.Flags().BoolVar(&o.Fresh, "fresh", false, "rebuild the demo seller even if the database holds one")
+	c.Flags().Float64Var(&o.Scale, "scale", 1, "order volume multiplier (1 ≈ 300 orders a day; 178 ≈ 10 M orders in 180 days), for benchmarks")
+	_ = c.Flags().MarkHidden("scale")
 	return c
 }

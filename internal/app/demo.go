@@ -27,7 +27,8 @@ type DemoOptions struct {
 	End   time.Time // last local day of data (default: yesterday)
 	Out   io.Writer
 	Lang  string
-	Fresh bool // rebuild even if the database already holds the demo seller
+	Fresh bool    // rebuild even if the database already holds the demo seller
+	Scale float64 // order volume multiplier (benchmarks)
 }
 
 // Demo builds the demo seller (if the database has no orders yet) and prints the board of the
@@ -37,7 +38,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 		y := time.Now().UTC().AddDate(0, 0, -1)
 		o.End = time.Date(y.Year(), y.Month(), y.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	cfg := demo.Config{Seed: o.Seed, Days: o.Days, End: o.End}
+	cfg := demo.Config{Seed: o.Seed, Days: o.Days, End: o.End, Scale: o.Scale}
 	st, err := OpenStore(ctx, o.DSN)
 	if err != nil {
 		return err
