@@ -75,7 +75,7 @@ func targetText(d *metric.Definition) string {
 
 func formatMargin(unit string, v float64) string {
 	if unit == "percent" {
-		return strconv.FormatFloat(math.Round(v*1e8)/1e6, 'f', -1, 64) + " pt"
+		return strconv.FormatFloat(math.Round(v*1e4)/1e2, 'f', -1, 64) + " pt"
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -103,5 +104,57 @@ func TestScope(t *testing.T) {
 	}
 	if err := (Scope{"country": " "}).Validate(); err == nil {
 		t.Error("empty value accepted")
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	// 8 weekly values; sorted: 2 3 4 5 6 7 8 9. Positions for p25/p50/p75 over 7 gaps:
+	// 1.75 → 3 + 0.75 = 3.75; 3.5 → 5.5; 5.25 → 7.25.
+	s, ok := Suggest([]float64{9, 2, 8, 3, 7, 4, 6, 5}, false)
+	if !ok || s.P25 != 3.75 || s.Median != 5.5 || s.P75 != 7.25 || s.Target != 5.5 || s.YellowEdge != 1.75 {
+		t.Fatalf("%+v", s)
+	}
+	up, _ := Suggest([]float64{9, 2, 8, 3, 7, 4, 6, 5}, true)
+	if up.YellowEdge != 1.75 || up.Target != 5.5 {
+		t.Fatalf("%+v", up)
+	}
+	if _, ok := Suggest(nil, true); ok {
+		t.Fatal("suggested from nothing")
+	}
+}
+
+func TestParseFile(t *testing.T) {
+	known := func(s string) bool { return s == "delivery_days" }
+	event := func(s string) bool { return s == "buen_fin" }
+	today := day("2026-11-26")
+	ts, err := ParseFile([]byte(`
+- kpi: delivery_days
+  scope: {country: MX}
+  target: 9
+  yellow: 3
+  event: buen_fin
+- kpi: delivery_days
+  scope: {country: BR}
+  target: null
+  effective_from: 2027-01-01
+`), today, known, event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 2 || *ts[0].Value != 9 || !ts[0].EffectiveFrom.Equal(today) || ts[0].Event != "buen_fin" || ts[1].Value != nil || !ts[1].EffectiveFrom.Equal(day("2027-01-01")) {
+		t.Fatalf("%+v", ts)
+	}
+	bad := []struct{ src, want string }{
+		{"- {kpi: nope, target: 1}", `targets: entry 1 (nope): kpi: unknown kpi "nope"`},
+		{"- {kpi: delivery_days, target: 1, scope: {planet: mars}}", `targets: entry 1 (delivery_days): scope: unknown scope dimension "planet"`},
+		{"- {kpi: delivery_days, target: 1, yellow: -1}", `targets: entry 1 (delivery_days): yellow: must not be negative`},
+		{"- {kpi: delivery_days, target: 1, effective_from: 01/02/2026}", `targets: entry 1 (delivery_days): effective_from: want YYYY-MM-DD, got "01/02/2026"`},
+		{"- {kpi: delivery_days, target: 1, event: carnival}", `targets: entry 1 (delivery_days): event: unknown calendar event "carnival"`},
+		{"- {kpi: delivery_days, targt: 1}", `field targt not found`},
+	}
+	for _, b := range bad {
+		if _, err := ParseFile([]byte(b.src), today, known, event); err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%s: %v, want %q", b.src, err, b.want)
+		}
 	}
 }
