@@ -84,7 +84,7 @@ func Evaluate(ctx context.Context, dsn, tenant string, asOf time.Time) (EvalResu
 	if err != nil {
 		return r, err
 	}
-	d := &outbox.Dispatcher{DB: st.DB(), Notifiers: notifiers, Log: m.Log}
+	d := &outbox.Dispatcher{DB: st.DB(), Tenant: tenant, Notifiers: notifiers, Log: m.Log}
 	r.Sent, r.Failed, err = d.RunOnce(ctx)
 	return r, err
 }
