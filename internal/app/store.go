@@ -3,6 +3,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 
@@ -35,8 +37,17 @@ func OpenStore(ctx context.Context, dsn string) (store.Store, error) {
 		return openPostgres(ctx, dsn)
 	}
 	st, err := duckdb.Open(ctx, dsn)
+	if errors.Is(err, duckdb.ErrLocked) {
+		if url, rerr := os.ReadFile(serveMarker(dsn)); rerr == nil && len(url) > 0 {
+			return nil, fmt.Errorf("%s is held by the Pulso server running at %s: use the board or its API there (%s/api/v1), or stop the server to use the command line on this file", dsn, strings.TrimSpace(string(url)), strings.TrimSpace(string(url)))
+		}
+		return nil, err
+	}
 	if err != nil {
 		return nil, err
 	}
 	return st, nil
 }
+
+// serveMarker is the file where `pulso serve` writes its URL while it holds a DuckDB file.
+func serveMarker(dsn string) string { return dsn + ".serve" }
