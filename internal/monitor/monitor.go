@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -266,12 +268,12 @@ func (m *Monitor) series(ctx context.Context, tenant string, r *alert.Rule, asOf
 			base = map[string]*float64{}
 			for _, a := range ago {
 				p, _ := time.Parse(time.DateOnly, a.Period)
-				base[a.KPI+"|"+scopeKey(a.Scope)+"|"+p.AddDate(0, 0, 364).Format(time.DateOnly)] = a.Value
+				base[a.KPI+"|"+scopeKey(a.Scope, ",")+"|"+p.AddDate(0, 0, 364).Format(time.DateOnly)] = a.Value
 			}
 		}
 		idx := map[string]int{}
 		for _, row := range rows {
-			key := row.KPI + "|" + scopeKey(row.Scope)
+			key := row.KPI + "|" + scopeKey(row.Scope, ",")
 			i, ok := idx[key]
 			if !ok {
 				d, _ := m.Engine.Catalog.Get(row.KPI)
@@ -328,17 +330,14 @@ func (m *Monitor) freshness(ctx context.Context, tenant string, r *alert.Rule, a
 	return out
 }
 
-func scopeKey(s map[string]string) string {
-	keys := make([]string, 0, len(s))
-	for k := range s {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+// scopeKey is a scope as "dim=value" pairs in dimension order, joined with sep.
+func scopeKey(s map[string]string, sep string) string {
+	keys := slices.Sorted(maps.Keys(s))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = k + "=" + s[k]
 	}
-	return strings.Join(parts, ",")
+	return strings.Join(parts, sep)
 }
 
 // message renders one contact's events as one message in the contact's language.
@@ -380,7 +379,7 @@ func (m *Monitor) message(tenant string, cfg Config, contactID string, ps []pend
 			lines = append(lines, l.MustT("alert.owner", map[string]any{"Owner": owner}))
 		}
 		if cfg.Link != "" {
-			lines = append(lines, "["+l.MustT("alert.open", nil)+"]("+strings.TrimRight(cfg.Link, "/")+"/kpi/"+a.KPI+"?"+scopeQuery(a.Scope)+")")
+			lines = append(lines, "["+l.MustT("alert.open", nil)+"]("+strings.TrimRight(cfg.Link, "/")+"/kpi/"+url.PathEscape(a.KPI)+"?"+scopeQuery(a.Scope)+")")
 		}
 		lines = append(lines, "")
 	}
@@ -402,11 +401,7 @@ func scopeText(s map[string]string, l *i18n.Localizer) string {
 	if len(s) == 0 {
 		return l.MustT("scope.all", nil)
 	}
-	keys := make([]string, 0, len(s))
-	for k := range s {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(s))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = s[k]
@@ -415,14 +410,9 @@ func scopeText(s map[string]string, l *i18n.Localizer) string {
 }
 
 func scopeQuery(s map[string]string) string {
-	keys := make([]string, 0, len(s))
-	for k := range s {
-		keys = append(keys, k)
+	q := url.Values{}
+	for k, v := range s {
+		q.Set(k, v)
 	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + s[k]
-	}
-	return strings.Join(parts, "&")
+	return q.Encode()
 }
