@@ -28,6 +28,7 @@ var Types = store.Types{Text: "VARCHAR", Timestamp: "TIMESTAMPTZ", Date: "DATE",
 
 // DB is a DuckDB store.
 type DB struct {
+	store.Common
 	db    *sql.DB
 	conn  *duckdb.Connector
 	kinds []*record.Kind
@@ -63,7 +64,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
 	}
-	d := &DB{db: sql.OpenDB(c), conn: c, kinds: record.Kinds(), path: path}
+	db := sql.OpenDB(c)
+	d := &DB{Common: store.Common{SQL: db}, db: db, conn: c, kinds: record.Kinds(), path: path}
 	if err := d.Migrate(ctx); err != nil {
 		d.Close()
 		return nil, err
@@ -93,11 +95,6 @@ func (d *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	return store.Migrate(ctx, d.db, sub, versionStore{})
-}
-
-// TenantSecret implements store.Store.
-func (d *DB) TenantSecret(ctx context.Context, tenant string) ([]byte, error) {
-	return store.TenantSecret(ctx, d.db, tenant)
 }
 
 // Sources implements store.Store.

@@ -43,6 +43,7 @@ const DefaultConnectTimeout = 10 * time.Second
 
 // DB is a PostgreSQL store.
 type DB struct {
+	store.Common
 	db     *sql.DB
 	kinds  []*record.Kind
 	target target
@@ -76,7 +77,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
 	db := stdlib.OpenDB(*cfg)
-	d := &DB{db: db, kinds: record.Kinds(), target: tg}
+	d := &DB{Common: store.Common{SQL: db}, db: db, kinds: record.Kinds(), target: tg}
 	var version int
 	var shown string
 	if err := db.QueryRowContext(ctx, "SELECT current_setting('server_version_num')::int, current_setting('server_version')").Scan(&version, &shown); err != nil {
@@ -146,11 +147,6 @@ func lockID(schema string) int64 {
 	h := fnv.New64a()
 	h.Write([]byte("pulso migrations\x00" + schema))
 	return int64(h.Sum64())
-}
-
-// TenantSecret implements store.Store.
-func (d *DB) TenantSecret(ctx context.Context, tenant string) ([]byte, error) {
-	return store.TenantSecret(ctx, d.db, tenant)
 }
 
 // Sources implements store.Store.
