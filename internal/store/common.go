@@ -58,3 +58,39 @@ func (c Common) SaveAlerts(ctx context.Context, tenant string, save []AlertRow, 
 func (c Common) TenantSecret(ctx context.Context, tenant string) ([]byte, error) {
 	return TenantSecret(ctx, c.SQL, tenant)
 }
+
+// Tenants lists every tenant that has a key (that has ever imported or been set up).
+func (c Common) Tenants(ctx context.Context) ([]string, error) {
+	rows, err := c.SQL.QueryContext(ctx, `SELECT tenant_id FROM tenants ORDER BY tenant_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Countries lists the countries a tenant has orders in.
+func (c Common) Countries(ctx context.Context, tenant string) ([]string, error) {
+	rows, err := c.SQL.QueryContext(ctx, `SELECT DISTINCT country FROM orders WHERE tenant_id = $1 ORDER BY country`, tenant)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
