@@ -203,3 +203,75 @@ func mustDay(s string) time.Time {
 	}
 	return d
 }
+
+// A silence over Brazil keeps Brazil's alerts (marked silenced) but sends nothing about them;
+// an unacknowledged alert escalates to the second contact once, after the delay.
+func TestSilenceAndEscalation(t *testing.T) {
+	end := time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC)
+	st := seller(t, demo.Config{Seed: 1, Days: 45, End: end})
+	asOf := end.AddDate(0, 0, 1)
+	now := asOf.Add(8 * time.Hour)
+	m, cat := newMonitor(t, st, now)
+	m.Now = func() time.Time { return now }
+	conf, err := monitor.ParseConfig([]byte(`
+channels:
+  - {name: ops, type: webhook, webhook: {url: "http://127.0.0.1:9/ops", secret: s3cret}}
+  - {name: boss, type: webhook, webhook: {url: "http://127.0.0.1:9/boss", secret: s3cret}}
+contacts:
+  - {id: ops, name: Ops, lang: en, channel: ops}
+  - {id: boss, name: Boss, lang: es, channel: boss}
+owners:
+  - {contact: ops}
+rules:
+  - {id: red-3-days, type: consecutive, escalate: boss, escalate_after_hours: 48, repeat_hours: -1}
+silences:
+  - {id: br-strike, scope: {country: [BR]}, from: 2026-04-01T00:00:00Z, to: 2026-06-01T00:00:00Z}
+`), func(id string) bool { _, err := cat.Get(id); return err == nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	res, err := m.Evaluate(ctx, "default", conf, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10 alerts fire; the 5 in Brazil are silenced: one message to ops about MX and CO.
+	if res.Fired != 10 || res.Silenced != 5 || res.Messages != 1 {
+		t.Fatalf("first evaluation: %+v", res)
+	}
+	body := outboxBodies(t, st, "ops")
+	if len(body) != 1 || strings.Contains(body[0], "BR") || !strings.Contains(body[0], "MX") || !strings.Contains(body[0], "CO") {
+		t.Fatalf("ops message: %q", body)
+	}
+	// Two days later, nobody acknowledged: each alert escalates to boss once (BR still silenced).
+	now = now.Add(49 * time.Hour)
+	res, err = m.Evaluate(ctx, "default", conf, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Escalated != 10 || res.Messages != 1 || len(outboxBodies(t, st, "boss")) != 1 {
+		t.Fatalf("escalation: %+v", res)
+	}
+	res, err = m.Evaluate(ctx, "default", conf, asOf)
+	if err != nil || res.Escalated != 0 || res.Messages != 0 {
+		t.Fatalf("escalated twice: %+v %v", res, err)
+	}
+}
+
+func outboxBodies(t *testing.T, st store.Store, channel string) []string {
+	t.Helper()
+	rows, err := st.DB().Query(`SELECT body FROM outbox WHERE channel = $1`, channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var b string
+		if err := rows.Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
