@@ -20,7 +20,8 @@ func newDemoCmd() *cobra.Command {
 5 countries × 4 platforms, every record kind, local time zones, weekly and seasonal patterns,
 LatAm retail events, and three problems injected in the last 30 days before --end: a customs
 slowdown in Brazil, a carrier losing parcels in Mexico, a customer-service backlog in Colombia.
-Then prints the board of the last complete week.`,
+Then evaluates the alert rules once, creates the demo logins and starts the web board (with
+--no-serve: prints the board of the last complete week and exits).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.DSN = app.ResolveDSN(dsn)
@@ -35,7 +36,8 @@ Then prints the board of the last complete week.`,
 				return usageError{fmt.Errorf("--days must be between 28 and 1098")}
 			}
 			o.Out = cmd.OutOrStdout()
-			_ = noServe // the web board is not built yet: demo always prints and exits
+			o.Serve = !noServe
+			o.Log = logger()
 			return app.Demo(cmd.Context(), o)
 		},
 	}
@@ -43,7 +45,8 @@ Then prints the board of the last complete week.`,
 	c.Flags().Int64Var(&o.Seed, "seed", 1, "random seed; the same seed gives the same seller")
 	c.Flags().IntVar(&o.Days, "days", 180, "days of history")
 	c.Flags().StringVar(&end, "end", "", "last day of data, YYYY-MM-DD (default yesterday)")
-	c.Flags().BoolVar(&noServe, "no-serve", false, "do not start the web server (it does not exist yet; the demo prints and exits)")
+	c.Flags().BoolVar(&noServe, "no-serve", false, "print the board of the last complete week and exit instead of starting the web server")
+	c.Flags().StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address the web server listens on")
 	c.Flags().StringVar(&o.Lang, "lang", "en", "language of KPI names")
 	c.Flags().BoolVar(&o.Fresh, "fresh", false, "rebuild the demo seller even if the database holds one")
 	c.Flags().Float64Var(&o.Scale, "scale", 1, "order volume multiplier (1 ≈ 300 orders a day; 178 ≈ 10 M orders in 180 days), for benchmarks")

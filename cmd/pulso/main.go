@@ -63,7 +63,7 @@ func newRoot() *cobra.Command {
 			stopProfile()
 		}
 	}
-	root.AddCommand(newImportCmd(), newSourcesCmd(), newMigrateCmd(), newKPICmd(), newDemoCmd(), newEvalCmd(), newAlertsCmd(), newAlertCmd(), newTargetCmd(), newReputationCmd())
+	root.AddCommand(newImportCmd(), newSourcesCmd(), newMigrateCmd(), newKPICmd(), newDemoCmd(), newEvalCmd(), newAlertsCmd(), newAlertCmd(), newTargetCmd(), newReputationCmd(), newServeCmd(), newUserCmd())
 	return root
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -29,6 +31,10 @@ type DemoOptions struct {
 	Lang  string
 	Fresh bool    // rebuild even if the database already holds the demo seller
 	Scale float64 // order volume multiplier (benchmarks)
+	// Serve, when set, starts the web board on Addr after building instead of printing it.
+	Serve bool
+	Addr  string
+	Log   *slog.Logger
 }
 
 // Demo builds the demo seller (if the database has no orders yet) and prints the board of the
@@ -43,7 +49,12 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	open := true
+	defer func() {
+		if open {
+			st.Close()
+		}
+	}()
 	var n int
 	if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE tenant_id = $1`, DemoTenant).Scan(&n); err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -60,7 +71,32 @@ func Demo(ctx context.Context, o DemoOptions) error {
 		fmt.Fprintf(o.Out, "injected: %s %s–%s: %s\n", p.Country, p.From.Format(time.DateOnly), p.To.Format(time.DateOnly), p.Description)
 	}
 	fmt.Fprintln(o.Out)
-	return PrintBoard(ctx, st, DemoTenant, o.End, o.Lang, o.Out)
+	if err := ensureDemoUsers(ctx, st, DemoTenant); err != nil {
+		return err
+	}
+	// Evaluate the alert rules once, as the server's morning run would, so the board shows them.
+	m, acfg, err := newMonitor(ctx, st, DemoTenant)
+	if err != nil {
+		return err
+	}
+	res, err := m.Evaluate(ctx, DemoTenant, acfg, o.End.AddDate(0, 0, 1))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Out, "alerts as of %s: %d firing\n\n", o.End.AddDate(0, 0, 1).Format(time.DateOnly), res.Open)
+	if !o.Serve {
+		return PrintBoard(ctx, st, DemoTenant, o.End, o.Lang, o.Out)
+	}
+	open = false
+	st.Close() // the server opens the file itself
+	return Serve(ctx, ServeOptions{DSN: o.DSN, Addr: o.Addr, Log: o.Log,
+		Handler: func(st store.Store) (http.Handler, error) { return WebHandler(st, o.Log, false) },
+		Ready: func(url string) {
+			fmt.Fprintf(o.Out, "Pulso is running at %s  (Ctrl-C stops it)\n\nDemo logins:\n", url)
+			for _, u := range DemoUsers {
+				fmt.Fprintf(o.Out, "  %-20s %-18s %-8s %-6s %s\n", u.Login, u.Password, u.Role, u.Lang, u.Scope)
+			}
+		}})
 }
 
 func buildDemo(ctx context.Context, st store.Store, cfg demo.Config, out io.Writer) error {

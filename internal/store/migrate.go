@@ -13,7 +13,9 @@ import (
 // Migrate applies the pending migrations of fsys (numbered goose .sql files) with vs keeping
 // the applied versions.
 func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, vs database.Store, opts ...goose.ProviderOption) error {
-	opts = append([]goose.ProviderOption{goose.WithStore(vs), goose.WithDisableGlobalRegistry(true)}, opts...)
+	// Out of order: migrations are independent tables, and one written on a branch may land
+	// after a newer one has been applied somewhere.
+	opts = append([]goose.ProviderOption{goose.WithStore(vs), goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}, opts...)
 	p, err := goose.NewProvider("", db, fsys, opts...)
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)

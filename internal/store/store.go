@@ -47,6 +47,26 @@ type Store interface {
 	// DB is the read side for the metric layer's generated queries.
 	DB() *sql.DB
 	Close() error
+	// Users, sessions, API tokens and the audit log (store/auth.go; the auth package gives
+	// them meaning). Sessions and tokens are found by the SHA-256 of their secret alone.
+	CreateUser(ctx context.Context, tenant string, u UserRow) error
+	UpdateUser(ctx context.Context, tenant string, u UserRow) error
+	SetPasswordHash(ctx context.Context, tenant, userID, hash string, at time.Time) error
+	User(ctx context.Context, tenant, id string) (UserRow, error)
+	UserByLogin(ctx context.Context, tenant, login string) (UserRow, error)
+	Users(ctx context.Context, tenant string) ([]UserRow, error)
+	CreateSession(ctx context.Context, s SessionRow) error
+	SessionByHash(ctx context.Context, hash string) (SessionRow, error)
+	TouchSession(ctx context.Context, tenant, hash string, at time.Time) error
+	RevokeSession(ctx context.Context, tenant, hash string, at time.Time) error
+	RevokeUserSessions(ctx context.Context, tenant, userID string, at time.Time) error
+	CreateAPIToken(ctx context.Context, t APITokenRow) error
+	APITokenByHash(ctx context.Context, hash string) (APITokenRow, error)
+	APITokens(ctx context.Context, tenant string) ([]APITokenRow, error)
+	TouchAPIToken(ctx context.Context, tenant, id string, at time.Time) error
+	RevokeAPIToken(ctx context.Context, tenant, id string, at time.Time) error
+	AppendAudit(ctx context.Context, a AuditRow) error
+	AuditLog(ctx context.Context, tenant string, limit int) ([]AuditRow, error)
 }
 
 // Batch describes one batch (a file, a push, a sync page).

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"KPIDefinitions", testKPIDefinitions},
 		{"Targets", testTargets},
 		{"SettingsAndAlerts", testSettingsAndAlerts},
+		{"Auth", testAuth},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

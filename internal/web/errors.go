@@ -1,0 +1,87 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+)
+
+// userError is an error a user should read: an HTTP status, a message key with its data, and
+// the detail for the log.
+type userError struct {
+	status int
+	code   string // API error code
+	key    string // i18n key of the message
+	data   map[string]any
+	err    error
+}
+
+func (e *userError) Error() string {
+	if e.err != nil {
+		return e.code + ": " + e.err.Error()
+	}
+	return e.code
+}
+
+func (e *userError) Unwrap() error { return e.err }
+
+var (
+	errForbidden = &userError{status: http.StatusForbidden, code: "forbidden", key: "error.forbidden"}
+	errNotFound  = &userError{status: http.StatusNotFound, code: "not_found", key: "error.not_found"}
+	errCSRF      = &userError{status: http.StatusForbidden, code: "csrf", key: "error.csrf"}
+)
+
+// badRequest is a problem with what the user sent; the message says which.
+func badRequest(key string, data map[string]any, err error) *userError {
+	return &userError{status: http.StatusBadRequest, code: "bad_request", key: key, data: data, err: err}
+}
+
+// classify maps any error to what the user sees: user errors as they are, everything else a
+// 500 whose detail goes to the log only.
+func (s *server) classify(r *http.Request, err error) *userError {
+	var ue *userError
+	if errors.As(err, &ue) {
+		return ue
+	}
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	return &userError{status: http.StatusInternalServerError, code: "internal", key: "error.internal", err: err}
+}
+
+// fail renders an error page (or, for htmx, the message alone).
+func (s *server) fail(w http.ResponseWriter, r *http.Request, c *reqctx, err error) {
+	ue := s.classify(r, err)
+	v := &errorView{page: s.newPage(r, c, "error.title"), Code: ue.status, Message: c.loc.MustT(ue.key, ue.data)}
+	v.URI = "/" // the language picker returns to the board, not to the refused URL
+	if ue.status == http.StatusInternalServerError {
+		v.Message = c.loc.MustT("error.internal", nil)
+	}
+	s.render(w, r, ue.status, "error", v)
+}
+
+type errorView struct {
+	*page
+	Code    int
+	Message string
+}
+
+// apiFail writes an error as JSON.
+func (s *server) apiFail(w http.ResponseWriter, r *http.Request, c *reqctx, err error) {
+	ue := s.classify(r, err)
+	msg := c.loc.MustT(ue.key, ue.data)
+	writeJSONError(w, ue.status, ue.code, msg)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"pulso/internal/ingest"
+	"pulso/internal/ingest/reader"
+	"pulso/internal/record"
+)
+
+type importView struct {
+	*page
+	Kinds  []string
+	Chosen string
+	Report *checkReport
+	Upload string // id of the checked file, when it can be committed
+	Result *ingest.Result
+	Error  string
+	Flash  string
+}
+
+func kindNames() []string {
+	var out []string
+	for _, k := range record.NewCatalog().All() {
+		out = append(out, k.Name)
+	}
+	return out
+}
+
+func (s *server) importPage(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	v := &importView{page: s.newPage(r, c, "import.title"), Kinds: kindNames(), Chosen: r.URL.Query().Get("kind")}
+	s.render(w, r, http.StatusOK, "import", v)
+}
+
+// saveUpload copies an uploaded body to a temporary file, at most MaxUpload bytes.
+func (s *server) saveUpload(body io.Reader, name string) (string, error) {
+	tmp, err := os.CreateTemp("", "pulso-upload-*"+filepath.Ext(name))
+	if err != nil {
+		return "", err
+	}
+	n, err := io.Copy(tmp, io.LimitReader(body, s.cfg.MaxUpload+1))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > s.cfg.MaxUpload {
+		err = badRequest("import.too_large", map[string]any{"Count": s.cfg.MaxUpload >> 20}, nil)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return tmp.Name(), nil
+}
+
+// receive reads the multipart form's kind and file into a checked upload.
+func (s *server) receive(ctx context.Context, u *User, kindName string, file io.Reader, name string) (*upload, *checkReport, error) {
+	kind, err := record.NewCatalog().Kind(kindName)
+	if err != nil {
+		return nil, nil, badRequest("import.bad_kind", nil, err)
+	}
+	name = filepath.Base(name)
+	format, err := reader.DetectFormat(name)
+	if err != nil {
+		return nil, &checkReport{Kind: kind.Name, File: name, FileError: err.Error()}, nil
+	}
+	path, err := s.saveUpload(file, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep, err := s.checkFile(ctx, u, kind, name, format, path)
+	if err != nil {
+		os.Remove(path)
+		return nil, nil, err
+	}
+	if !rep.OK() {
+		os.Remove(path)
+		return nil, rep, nil
+	}
+	up := &upload{ID: randomToken(), Tenant: u.Tenant, UserID: u.ID, Kind: kind.Name, Name: name, Path: path,
+		Format: string(format), At: s.cfg.Now()}
+	s.uploads.put(up)
+	return up, rep, nil
+}
+
+func (s *server) importCheck(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20)
+	v := &importView{page: s.newPage(r, c, "import.title"), Kinds: kindNames(), Chosen: r.FormValue("kind")}
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		v.Error = c.loc.MustT("import.no_file", nil)
+		s.render(w, r, http.StatusBadRequest, "import", v)
+		return
+	}
+	defer file.Close()
+	up, rep, err := s.receive(r.Context(), c.user, v.Chosen, file, hdr.Filename)
+	if err != nil {
+		var ue *userError
+		if errors.As(err, &ue) {
+			v.Error = c.loc.MustT(ue.key, ue.data)
+			s.render(w, r, ue.status, "import", v)
+			return
+		}
+		s.fail(w, r, c, err)
+		return
+	}
+	v.Report = rep
+	status := http.StatusOK
+	if up != nil {
+		v.Upload = up.ID
+	} else {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, "import", v)
+}
+
+// commit applies a checked upload through ingest, as one batch.
+func (s *server) commit(ctx context.Context, u *User, up *upload, ip string) (ingest.Result, error) {
+	defer os.Remove(up.Path)
+	in := ingest.Input{Name: up.Name, Format: reader.Format(up.Format), Open: func() (io.ReadCloser, int64, error) {
+		f, err := os.Open(up.Path)
+		if err != nil {
+			return nil, 0, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, 0, err
+		}
+		return f, st.Size(), nil
+	}}
+	res, err := ingest.New(s.cfg.Store).Import(ctx, ingest.Options{Tenant: u.Tenant, Kind: up.Kind, Source: "upload"}, in)
+	if err != nil {
+		return res, err
+	}
+	s.audit(ctx, u, ip, "import", "kind:"+up.Kind, map[string]string{"file": up.Name, "rows": fmt.Sprint(res.Counts.Read)})
+	return res, nil
+}
+
+func (s *server) importCommit(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	v := &importView{page: s.newPage(r, c, "import.title"), Kinds: kindNames()}
+	up, ok := s.uploads.take(r.PostFormValue("upload"), c.user.Tenant, c.user.ID)
+	if !ok {
+		v.Error = c.loc.MustT("import.expired", nil)
+		s.render(w, r, http.StatusBadRequest, "import", v)
+		return
+	}
+	v.Chosen = up.Kind
+	res, err := s.commit(r.Context(), c.user, up, clientIP(r))
+	if err != nil {
+		// ingest names the file, row and column of what it refused
+		v.Error = c.loc.MustT("import.failed", nil) + " " + err.Error()
+		s.render(w, r, http.StatusUnprocessableEntity, "import", v)
+		return
+	}
+	v.Result = &res
+	v.Flash = c.loc.MustT("import.done", nil)
+	s.render(w, r, http.StatusOK, "import", v)
+}
