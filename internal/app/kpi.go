@@ -107,7 +107,11 @@ func AddKPIs(ctx context.Context, dsn, tenant, path string) ([]string, error) {
 		rows = append(rows, store.KPIDefinition{ID: d.ID, YAML: y})
 		ids = append(ids, d.ID)
 	}
-	return ids, st.PutKPIDefinitions(ctx, tenant, rows)
+	if err := st.PutKPIDefinitions(ctx, tenant, rows); err != nil {
+		return nil, err
+	}
+	// New measures are read from raw records until their rollups exist: build them now.
+	return ids, metric.RebuildRollups(ctx, st, tenant)
 }
 
 // RemoveKPI deletes one of the tenant's own KPIs.
@@ -117,7 +121,10 @@ func RemoveKPI(ctx context.Context, dsn, tenant, id string) error {
 		return err
 	}
 	defer st.Close()
-	return st.DeleteKPIDefinition(ctx, tenant, id)
+	if err := st.DeleteKPIDefinition(ctx, tenant, id); err != nil {
+		return err
+	}
+	return metric.RebuildRollups(ctx, st, tenant)
 }
 
 // NewEngine builds the KPI engine over an open store for one tenant.

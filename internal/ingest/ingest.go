@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"pulso/internal/ingest/reader"
+	"pulso/internal/metric"
 	"pulso/internal/record"
 	"pulso/internal/store"
 )
@@ -121,7 +122,8 @@ func (im *Importer) Import(ctx context.Context, opt Options, inputs ...Input) (R
 	if opt.Source == "" {
 		opt.Source = "upload"
 	}
-	counts, err := im.Store.Apply(ctx, store.Batch{Tenant: opt.Tenant, Kind: kind, Source: opt.Source, File: names}, src)
+	counts, err := im.Store.Apply(ctx, store.Batch{Tenant: opt.Tenant, Kind: kind, Source: opt.Source, File: names,
+		AfterMerge: metric.KeepRollups(im.Store.Engine())}, src)
 	res := Result{Kind: kind.Name, Counts: counts, Elapsed: im.Now().Sub(start)}
 	if cerr := src.close(); err == nil && cerr != nil {
 		err = cerr

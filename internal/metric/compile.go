@@ -17,9 +17,12 @@ type statement struct {
 	shape    shape
 	kind     *record.Kind
 	measures []*measure
-	dims     []string // breakdown columns, in query order (absent from the kind: none)
-	currency bool     // a currency column follows the dimensions
-	periods  []Period // per-period statements: the period index is the first column
+	dims     []string     // breakdown columns, in query order (absent from the kind: none)
+	currency bool         // a currency column follows the dimensions
+	periods  []Period     // per-period statements: the period index is the first column
+	bucketed bool         // ... or, for calendar periods, the period's first day
+	virtual  bool         // answered by the rollups statement (rollupRows), not run itself
+	reads    []rollupRead // rollupRows: which rows go to which virtual statement
 }
 
 type shape int
@@ -28,6 +31,7 @@ const (
 	dailyParts shape = iota // d, dims..., [currency], parts of additive measures
 	perPeriod               // period index, dims..., one value per measure
 	freshness               // kind, source, last import
+	rollupRows              // measure, day, dims..., currency, v, n: see compileRollups
 )
 
 // builder collects arguments and hands out placeholders.
@@ -181,12 +185,14 @@ func countAvg(ms []*measure) int {
 }
 
 // compilePeriod builds the query of one non-additive measure, evaluated per period over the
-// raw records (quantiles, distinct counts, first records).
+// raw records (quantiles, distinct counts, first records). Calendar periods group by the
+// period's first day (bucketSQL); rolling windows, which overlap, join a list of windows.
 func compilePeriod(d Dialect, q *Query, m *measure, periods []Period) statement {
 	b := &builder{}
 	k := m.kind
 	anchor := anchorSQL(m)
-	st := statement{shape: perPeriod, kind: k, measures: []*measure{m}, dims: q.By, periods: periods}
+	rolling := q.Grain.Rolling > 0
+	st := statement{shape: perPeriod, kind: k, measures: []*measure{m}, dims: q.By, periods: periods, bucketed: !rolling}
 	from, to := periods[0].From, periods[0].To
 	for _, p := range periods {
 		if p.From.Before(from) {
@@ -196,76 +202,119 @@ func compilePeriod(d Dialect, q *Query, m *measure, periods []Period) statement 
 			to = p.To
 		}
 	}
-	var where []string
-	var src string
-	if m.agg != "first_per" {
-		where = b.where(k, anchor, from, to, q)
-	} else {
-		// The first record ever of each key (over all history, not just the range).
-		key := m.arg.SQL(d, col, b.arg)
-		inner := []string{col("tenant_id") + " = " + b.arg(q.Tenant), key + " IS NOT NULL", anchor + " IS NOT NULL"}
-		inner = append(inner, b.filters(q)...)
-		if c := b.cond(m, d, ""); c != "" {
-			inner = append(inner, c)
-		}
-		order := []string{anchor}
-		if ts, ok := strings.CutSuffix(m.anchor[0], "_local"); ok && len(m.anchor) == 1 {
-			order = append(order, col(ts))
-		}
-		for _, kc := range k.Key {
-			order = append(order, col(kc))
-		}
-		// row_number, not DISTINCT ON: DuckDB (1.5) pushes the join on f.d into a DISTINCT
-		// ON subquery now and then, which then finds the first record within the periods
-		// instead of the first ever (the like of duckdb/duckdb#9241, #19830 for filters).
-		cols := append([]string{anchor + " AS d"}, dimCols(k, q.By)...)
-		cols = append(cols, "row_number() OVER (PARTITION BY "+key+" ORDER BY "+strings.Join(order, ", ")+") AS n")
-		src = "(SELECT " + strings.Join(cols, ", ") +
-			" FROM " + quote(k.Table()) + " t WHERE " + strings.Join(inner, " AND ") + ") f"
-	}
-	rows := make([]string, len(periods))
-	for i, p := range periods {
-		rows[i] = "(CAST(" + b.arg(int64(i)) + " AS INTEGER), " + b.date(p.From) + ", " + b.date(p.To) + ")"
-	}
-	pv := "(VALUES " + strings.Join(rows, ", ") + ") AS p(i, f, e)"
-	sel := []string{"p.i"}
+	// src is the relation the periods are read from, d its date column.
+	var src, d0 string
+	var dims []string
 	var agg string
-	switch m.agg {
-	case "quantile":
-		v := m.arg.SQL(d, col, b.arg)
-		if c := b.cond(m, d, ""); c != "" {
-			v = "CASE WHEN " + c + " THEN " + v + " END"
-		}
-		agg = "percentile_cont(" + fmt.Sprintf("%g", m.p) + ") WITHIN GROUP (ORDER BY " + v + ")"
-	case "count_distinct":
-		v := m.arg.SQL(d, col, b.arg)
-		if c := b.cond(m, d, ""); c != "" {
-			v = "CASE WHEN " + c + " THEN " + v + " END"
-		}
-		agg = "count(DISTINCT " + v + ")"
-	case "first_per":
-		agg = "count(*)"
-	}
+	where := ""
 	if m.agg == "first_per" {
-		dims := make([]string, len(q.By))
-		for i, dn := range q.By {
-			dims[i] = "f." + quote(dn)
-		}
-		sel = append(sel, dims...)
-		sel = append(sel, agg)
-		st.SQL = "SELECT " + strings.Join(sel, ", ") + "\nFROM " + src + "\nJOIN " + pv + " ON f.d BETWEEN p.f AND p.e" +
-			"\nWHERE f.n = 1\nGROUP BY " + groupOrdinals(1+len(q.By))
+		src, d0, dims, where = firstRecords(d, b, q, m, from, to)
+		agg = "count(*)"
 	} else {
-		sel = append(sel, dimCols(k, q.By)...)
-		sel = append(sel, agg)
-		st.SQL = "SELECT " + strings.Join(sel, ", ") +
-			"\nFROM " + quote(k.Table()) + " t" +
-			"\nJOIN " + pv + " ON " + anchor + " BETWEEN p.f AND p.e" +
-			"\nWHERE " + strings.Join(where, " AND ") +
-			"\nGROUP BY " + groupOrdinals(1+len(q.By))
+		where = "\nWHERE " + strings.Join(b.where(k, anchor, from, to, q), " AND ")
+		src, d0, dims = quote(k.Table())+" t", anchor, dimCols(k, q.By)
+		v := m.arg.SQL(d, col, b.arg)
+		if c := b.cond(m, d, ""); c != "" {
+			v = "CASE WHEN " + c + " THEN " + v + " END"
+		}
+		switch m.agg {
+		case "quantile":
+			agg = "percentile_cont(" + fmt.Sprintf("%g", m.p) + ") WITHIN GROUP (ORDER BY " + v + ")"
+		case "count_distinct":
+			agg = "count(DISTINCT " + v + ")"
+		}
 	}
+	var sel []string
+	if rolling {
+		rows := make([]string, len(periods))
+		for i, p := range periods {
+			rows[i] = "(CAST(" + b.arg(int64(i)) + " AS INTEGER), " + b.date(p.From) + ", " + b.date(p.To) + ")"
+		}
+		src += "\nJOIN (VALUES " + strings.Join(rows, ", ") + ") AS p(i, f, e) ON " + d0 + " BETWEEN p.f AND p.e"
+		sel = append(sel, "p.i")
+	} else {
+		sel = append(sel, bucketSQL(q.Grain, d0))
+	}
+	sel = append(append(sel, dims...), agg)
+	st.SQL = "SELECT " + strings.Join(sel, ", ") + "\nFROM " + src + where + "\nGROUP BY " + groupOrdinals(1+len(q.By))
 	st.Args = b.args
 	return st
+}
+
+// bucketSQL is the first day of the calendar period (of grain g) that holds date a.
+func bucketSQL(g Grain, a string) string {
+	part := func(p string) string { return "CAST(extract(" + p + " FROM " + a + ") AS INTEGER)" }
+	switch g.Name {
+	case "week": // ISO weeks start on Monday (isodow 1)
+		return a + " - " + part("isodow") + " + 1"
+	case "month":
+		return "make_date(" + part("year") + ", " + part("month") + ", 1)"
+	case "quarter":
+		return "make_date(" + part("year") + ", " + part("quarter") + " * 3 - 2, 1)"
+	}
+	return a
+}
+
+// firstRecords is the relation of the first record ever (over all history, not just from..to)
+// of every key whose first record falls in from..to: its local date (column d) and its
+// dimensions. Ties on the first day are broken by the anchor's timestamp, then the record key.
+//
+// Each key's first day comes from a GROUP BY (min), far cheaper than numbering every record
+// of a key; only breakdowns need the first record itself, and they number just the records
+// on their key's first day. Every row a key keeps there has the same d, so a filter on d that
+// the optimiser pushes below the row_number cannot change which record comes first (the
+// trap of DISTINCT ON in DuckDB 1.5, like duckdb/duckdb#9241 and #19830).
+func firstRecords(d Dialect, b *builder, q *Query, m *measure, from, to time.Time) (src, day string, dims []string, where string) {
+	k := m.kind
+	anchor := anchorSQL(m)
+	inner := func() []string {
+		key := m.arg.SQL(d, col, b.arg)
+		w := []string{col("tenant_id") + " = " + b.arg(q.Tenant), key + " IS NOT NULL", anchor + " IS NOT NULL"}
+		w = append(w, b.filters(q)...)
+		if c := b.cond(m, d, ""); c != "" {
+			w = append(w, c)
+		}
+		return w
+	}
+	firstDays := func() string {
+		return "(SELECT " + m.arg.SQL(d, col, b.arg) + " AS k, min(" + anchor + ") AS d FROM " + quote(k.Table()) + " t WHERE " +
+			strings.Join(inner(), " AND ") + " GROUP BY 1 HAVING min(" + anchor + ") BETWEEN " + b.date(from) + " AND " + b.date(to) + ")"
+	}
+	if len(q.By) == 0 {
+		return firstDays() + " f", "f.d", nil, ""
+	}
+	var order []string
+	if ts, ok := strings.CutSuffix(m.anchor[0], "_local"); ok && len(m.anchor) == 1 {
+		order = append(order, col(ts))
+	}
+	for _, kc := range k.Key {
+		order = append(order, col(kc))
+	}
+	if d.argMin {
+		// One GROUP BY: each dimension of the row with the least (anchor, timestamp, key).
+		tuple := "(" + strings.Join(append([]string{anchor}, order...), ", ") + ")"
+		sel := []string{"min(" + anchor + ") AS d"}
+		for _, dc := range dimCols(k, q.By) {
+			sel = append(sel, "arg_min("+dc+", "+tuple+") AS "+strings.TrimPrefix(dc, "t."))
+		}
+		src = "(SELECT " + strings.Join(sel, ", ") + " FROM " + quote(k.Table()) + " t WHERE " + strings.Join(inner(), " AND ") +
+			" GROUP BY " + m.arg.SQL(d, col, b.arg) + " HAVING min(" + anchor + ") BETWEEN " + b.date(from) + " AND " + b.date(to) + ") f"
+		for _, dn := range q.By {
+			dims = append(dims, "f."+quote(dn))
+		}
+		return src, "f.d", dims, ""
+	}
+	cols := append([]string{"m.d"}, dimCols(k, q.By)...)
+	cols = append(cols, "row_number() OVER (PARTITION BY m.k ORDER BY "+strings.Join(order, ", ")+") AS n")
+	first := firstDays()
+	key := m.arg.SQL(d, col, b.arg)
+	w := append(inner(), anchor+" BETWEEN "+b.date(from)+" AND "+b.date(to))
+	src = "(SELECT " + strings.Join(cols, ", ") + " FROM " + quote(k.Table()) + " t JOIN " + first + " m ON " + key + " = m.k AND " +
+		anchor + " = m.d WHERE " + strings.Join(w, " AND ") + ") f"
+	for _, dn := range q.By {
+		dims = append(dims, "f."+quote(dn))
+	}
+	return src, "f.d", dims, "\nWHERE f.n = 1"
 }
 
 func groupOrdinals(n int) string {

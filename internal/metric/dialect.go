@@ -8,12 +8,18 @@ import "fmt"
 type Dialect struct {
 	Name string
 	// epoch is the seconds since 1970-01-01 UTC of a TIMESTAMPTZ. DuckDB's epoch() is about 20×
-	// faster than its extract(), which goes through ICU's calendar (notes/duckdb-speed.md).
+	// faster than its extract(), which goes through ICU's calendar (notes/duckdb-speed.md), and
+	// epoch_us() / 1e6, the same double, about 1.7× faster again than epoch() (10 M orders:
+	// handling hours of 5 M shipped orders in 165 ms rather than 275 ms).
 	epoch string
+	// argMin: the engine has arg_min(x, (a, b, ...)), the x of the row with the least tuple, so
+	// a key's first record comes out of one GROUP BY (DuckDB; PostgreSQL numbers the records
+	// of each key's first day instead).
+	argMin bool
 }
 
 var (
-	DuckDB   = Dialect{Name: "duckdb", epoch: "epoch(%s)"}
+	DuckDB   = Dialect{Name: "duckdb", epoch: "(epoch_us(%s) / 1e6)", argMin: true}
 	Postgres = Dialect{Name: "postgres", epoch: "extract(epoch from %s)"}
 )
 

@@ -21,6 +21,8 @@ type Engine struct {
 	DB      Querier
 	Dialect Dialect
 	Now     func() time.Time
+	// Raw makes Eval read raw records only, never the daily rollups (tests, benchmarks).
+	Raw bool
 }
 
 // Statement is a generated query, exposed for golden tests and `pulso kpi sql`.
@@ -38,6 +40,7 @@ type plan struct {
 	stmts    []statement
 	slot     map[*measure]slotRef // where each measure's values end up
 	na       map[*measure]bool    // measures that a filter makes inapplicable
+	daily    map[*measure]bool    // non-additive measures read as daily parts (first_per rollups)
 }
 
 type slotRef struct {
@@ -58,17 +61,55 @@ func signature(m *measure) string {
 	return s
 }
 
-// Compile plans a query without running it.
+// Compile plans a query over the raw records without running it.
 func (e *Engine) Compile(q Query) ([]Statement, error) {
-	p, err := e.plan(q)
+	p, err := e.plan(q, nil)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Statement, len(p.stmts))
-	for i, s := range p.stmts {
-		out[i] = Statement{SQL: s.SQL, Args: s.Args}
+	return p.statements(), nil
+}
+
+// Statements returns the statements Eval runs for q: over the daily rollups where the
+// tenant's rollups hold a measure and the query's breakdowns and filters allow it, else over
+// the raw records.
+func (e *Engine) Statements(ctx context.Context, q Query) ([]Statement, error) {
+	p, err := e.planFor(ctx, q)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return p.statements(), nil
+}
+
+func (e *Engine) planFor(ctx context.Context, q Query) (*plan, error) {
+	var mat map[string]int64
+	if !e.Raw {
+		if err := q.normalise(); err != nil {
+			return nil, err
+		}
+		var err error
+		if mat, err = e.materialised(ctx, q.Tenant); err != nil {
+			return nil, err
+		}
+	}
+	return e.plan(q, mat)
+}
+
+func (p *plan) statements() []Statement {
+	var out []Statement
+	for _, s := range p.stmts {
+		if !s.virtual {
+			out = append(out, Statement{SQL: s.SQL, Args: s.Args})
+		}
+	}
+	return out
+}
+
+// virtual adds a statement that the rollups statement answers, and returns its index.
+func (p *plan) virtual(st statement) int {
+	st.virtual = true
+	p.stmts = append(p.stmts, st)
+	return len(p.stmts) - 1
 }
 
 func (e *Engine) asOf(q Query) time.Time {
@@ -86,14 +127,18 @@ func (e *Engine) now() time.Time {
 	return time.Now()
 }
 
-func (e *Engine) plan(q Query) (*plan, error) {
+// plan compiles a query; mat (signature → rollup id) lists the measures the tenant's rollups
+// hold (nil: read raw records only).
+func (e *Engine) plan(q Query, mat map[string]int64) (*plan, error) {
 	if err := q.normalise(); err != nil {
 		return nil, err
 	}
 	if len(q.KPIs) == 0 {
 		return nil, fmt.Errorf("--kpi: no KPI named")
 	}
-	p := &plan{q: q, slot: map[*measure]slotRef{}, na: map[*measure]bool{}}
+	p := &plan{q: q, slot: map[*measure]slotRef{}, na: map[*measure]bool{}, daily: map[*measure]bool{}}
+	rolls := len(mat) > 0 && rollupEligible(&q)
+	var reads []rollupRead
 	for _, id := range q.KPIs {
 		d, err := e.Catalog.Get(id)
 		if err != nil {
@@ -142,6 +187,19 @@ func (e *Engine) plan(q Query) (*plan, error) {
 			case m.agg == "freshness":
 				p.slot[m] = slotRef{stmt: len(p.stmts)}
 				p.stmts = append(p.stmts, compileFreshness(&q, m, e.freshnessUntil(q)))
+			case m.agg == "first_per" && rolls && len(q.Filters) == 0 && mat[sig] != 0:
+				// New keys per day add up to any period; filters would change which record
+				// comes first, so only an unfiltered query reads them from rollups.
+				i := p.virtual(statement{shape: dailyParts, kind: m.kind, measures: []*measure{m}, dims: q.By})
+				p.slot[m] = slotRef{stmt: i}
+				p.daily[m] = true
+				reads = append(reads, rollupRead{id: mat[sig], stmt: i})
+			case rolls && dailyRollup(&q) && mat[dailySignature(m, strings.Join(q.By, ""))] != 0:
+				// A quantile or distinct count of single days, over all records or by one
+				// dimension, without filters: its exact values are kept per day.
+				i := p.virtual(statement{shape: perPeriod, kind: m.kind, measures: []*measure{m}, dims: q.By, periods: p.periods, bucketed: true})
+				p.slot[m] = slotRef{stmt: i}
+				reads = append(reads, rollupRead{id: mat[dailySignature(m, strings.Join(q.By, ""))], stmt: i})
 			default:
 				p.slot[m] = slotRef{stmt: len(p.stmts)}
 				p.stmts = append(p.stmts, compilePeriod(e.Dialect, &q, m, p.periods))
@@ -149,14 +207,43 @@ func (e *Engine) plan(q Query) (*plan, error) {
 		}
 	}
 	for _, g := range groups {
-		for i, m := range g.ms {
-			p.slot[m] = slotRef{stmt: len(p.stmts), col: i}
+		// Measures the rollups hold are read there (with the group's presence measure, which
+		// brings the same scopes as the raw records); the others from the raw records.
+		var rolled, raw []*measure
+		var ids []int64
+		var presence int64
+		if rolls {
+			presence = mat[presenceSignature(g.ms[0].kind, g.ms[0].anchor)]
 		}
-		p.stmts = append(p.stmts, compileDaily(e.Dialect, &q, g.ms, p.from, p.to))
+		for _, m := range g.ms {
+			if id := mat[signature(m)]; presence != 0 && id != 0 {
+				rolled, ids = append(rolled, m), append(ids, id)
+			} else {
+				raw = append(raw, m)
+			}
+		}
+		if len(rolled) > 0 {
+			si := p.virtual(statement{shape: dailyParts, kind: rolled[0].kind, measures: rolled, dims: q.By})
+			for i, m := range rolled {
+				p.slot[m] = slotRef{stmt: si, col: i}
+				reads = append(reads, rollupRead{id: ids[i], stmt: si, col: i})
+			}
+			reads = append(reads, rollupRead{id: presence, stmt: si, col: -1})
+		}
+		if len(raw) > 0 {
+			for i, m := range raw {
+				p.slot[m] = slotRef{stmt: len(p.stmts), col: i}
+			}
+			p.stmts = append(p.stmts, compileDaily(e.Dialect, &q, raw, p.from, p.to))
+		}
+	}
+	if len(reads) > 0 { // one scan of the rollups answers every measure read there
+		p.stmts = append(p.stmts, compileRollups(&q, reads, p.from, p.to))
 	}
 	for m, first := range alias {
 		if ref, ok := p.slot[first]; ok {
 			p.slot[m] = ref
+			p.daily[m] = p.daily[first]
 		}
 	}
 	return p, nil
@@ -184,7 +271,7 @@ func (e *Engine) freshnessUntil(q Query) time.Time {
 
 // Eval runs a query and returns one row per KPI × scope × period.
 func (e *Engine) Eval(ctx context.Context, q Query) ([]Row, error) {
-	p, err := e.plan(q)
+	p, err := e.planFor(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -193,14 +280,29 @@ func (e *Engine) Eval(ctx context.Context, q Query) ([]Row, error) {
 	fx := &fxTable{db: e.DB, tenant: q.Tenant, report: q.Currency, until: p.to}
 	res.stmts = make([]stmtResult, len(p.stmts))
 	for i, st := range p.stmts {
+		if st.virtual {
+			continue
+		}
+		if st.shape == rollupRows {
+			if err := res.runRollups(ctx, e.DB, st, p.stmts, fx); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := res.run(ctx, e.DB, i, st, fx, e.freshnessUntil(q)); err != nil {
 			return nil, err
 		}
 	}
 	asOf := e.asOf(q)
-	var out []Row
-	for _, d := range p.defs {
-		out = append(out, p.assemble(d, res, asOf)...)
+	parts := make([][]Row, len(p.defs))
+	n := 0
+	for i, d := range p.defs {
+		parts[i] = p.assemble(d, res, asOf)
+		n += len(parts[i])
+	}
+	out := make([]Row, 0, n) // one copy: appending rows grows a slice of pointerful structs
+	for _, rs := range parts {
+		out = append(out, rs...)
 	}
 	return out, nil
 }
@@ -289,9 +391,17 @@ func (r *results) run(ctx context.Context, db Querier, i int, st statement, fx *
 	case perPeriod:
 		sr.period = map[scope]map[int]float64{}
 		var idx int64
+		var start time.Time
+		starts := map[time.Time]int{}
 		dims := make([]sql.NullString, nd)
 		var v sql.NullFloat64
 		dest := []any{&idx}
+		if st.bucketed {
+			dest[0] = &start
+			for i, p := range st.periods {
+				starts[p.Start] = i
+			}
+		}
 		for j := range dims {
 			dest = append(dest, &dims[j])
 		}
@@ -299,6 +409,14 @@ func (r *results) run(ctx context.Context, db Querier, i int, st statement, fx *
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				return fmt.Errorf("kpi query on %s: %w", kindName(st), err)
+			}
+			if st.bucketed {
+				y, m, d := start.Date()
+				i, ok := starts[time.Date(y, m, d, 0, 0, 0, 0, time.UTC)]
+				if !ok {
+					continue
+				}
+				idx = int64(i)
 			}
 			key, labels := scopeOf(dims)
 			if sr.period[key] == nil {
@@ -380,7 +498,7 @@ func (p *plan) assemble(d *Definition, res *results, asOf time.Time) []Row {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var out []Row
+	out := make([]Row, 0, len(keys)*len(p.periods))
 	for _, key := range keys {
 		labels := scopes[key]
 		sc := map[string]string{}
@@ -443,7 +561,7 @@ func (p *plan) measureValue(m *measure, res *results, key scope, pi int, per Per
 	}
 	sr := res.stmts[ref.stmt]
 	switch {
-	case m.additive():
+	case m.additive() || p.daily[m]:
 		var v, n float64
 		series := sr.daily[key]
 		for d := per.From; !d.After(per.To); d = d.AddDate(0, 0, 1) {

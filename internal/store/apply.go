@@ -97,12 +97,24 @@ func ApplyBatch(ctx context.Context, db *sql.DB, l Loader, b Batch, src RowSourc
 			return c, fmt.Errorf("store: lock %s: %w", b.Kind.Name, err)
 		}
 	}
+	days := map[string]DateRange{}
+	if b.AfterMerge != nil && m.Replaced != "" {
+		if err = dayRanges(ctx, tx, m.Replaced, b.Tenant, m.DayColumns, days); err != nil {
+			return c, fmt.Errorf("store: dates of replaced %s: %w", b.Kind.Name, err)
+		}
+	}
 	res, err := tx.ExecContext(ctx, m.Delete, b.Tenant)
 	if err != nil {
 		return c, fmt.Errorf("store: replace changed %s: %w", b.Kind.Name, err)
 	}
 	updated, _ := res.RowsAffected()
-	now := time.Now().UTC()
+	if b.AfterMerge != nil && m.Added != "" {
+		if err = dayRanges(ctx, tx, m.Added, b.Tenant, m.DayColumns, days); err != nil {
+			return c, fmt.Errorf("store: dates of new %s: %w", b.Kind.Name, err)
+		}
+	}
+	// Microseconds, as both engines keep them, so that AfterMerge can find the rows by it.
+	now := time.Now().UTC().Truncate(time.Microsecond)
 	res, err = tx.ExecContext(ctx, m.Insert, b.Tenant, b.Source, now)
 	if err != nil {
 		return c, fmt.Errorf("store: insert %s: %w", b.Kind.Name, err)
@@ -116,10 +128,74 @@ func ApplyBatch(ctx context.Context, db *sql.DB, l Loader, b Batch, src RowSourc
 	if err != nil {
 		return c, fmt.Errorf("store: log import: %w", err)
 	}
+	if b.AfterMerge != nil {
+		if err = b.AfterMerge(ctx, tx, b, Merged{Stage: stage, IngestedAt: now, Days: days}); err != nil {
+			return c, err
+		}
+	}
 	if err = tx.Commit(); err != nil {
 		return c, fmt.Errorf("store: commit: %w", err)
 	}
 	return c, nil
+}
+
+// dayRanges widens days by the (min, max) pairs query returns for cols.
+func dayRanges(ctx context.Context, tx *sql.Tx, query, tenant string, cols []string, days map[string]DateRange) error {
+	vals := make([]sql.NullTime, 2*len(cols))
+	dest := make([]any, len(vals))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	if err := tx.QueryRowContext(ctx, query, tenant).Scan(dest...); err != nil {
+		return err
+	}
+	for i, c := range cols {
+		lo, hi := vals[2*i], vals[2*i+1]
+		if !lo.Valid || !hi.Valid {
+			continue
+		}
+		r := DateRange{From: dateOnly(lo.Time), To: dateOnly(hi.Time)}
+		if old, ok := days[c]; ok {
+			r = r.Union(old)
+		}
+		days[c] = r
+	}
+	return nil
+}
+
+// dateOnly is a DATE as the metric layer keeps dates: midnight UTC of its calendar day.
+func dateOnly(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// WithBatchLock runs fn in one transaction that holds the lock batches of (tenant, kind)
+// take to merge, so that fn sees none half applied and none merges beside it.
+func WithBatchLock(ctx context.Context, db *sql.DB, l Loader, tenant string, kind *record.Kind, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
+	if err := ValidTenant(tenant); err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if bl, ok := l.(BatchLocker); ok {
+		if err = bl.LockBatch(ctx, tx, Batch{Tenant: tenant, Kind: kind}); err != nil {
+			return fmt.Errorf("store: lock %s: %w", kind.Name, err)
+		}
+	}
+	if err = fn(ctx, tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
 }
 
 func randomHex(n int) string {

@@ -76,6 +76,11 @@ type Merge struct {
 	Delete     string // delete target rows whose key is staged with different values
 	Insert     string // insert staged rows whose key is not in the target
 	Drop       string
+	// DayColumns are the stored DATE columns; Replaced (before Delete) and Added (before
+	// Insert) select min and max of each, in that order, over the rows Delete removes and
+	// the rows Insert adds. Both take the tenant as $1; both are empty without DATE columns.
+	DayColumns      []string
+	Replaced, Added string
 }
 
 // MergeSQL builds the merge of staged rows (table stage, with a seq column in batch order)
@@ -94,7 +99,25 @@ func MergeSQL(k *record.Kind, stage, now string) Merge {
 	}
 	keys := strings.Join(keyCols, ", ")
 	match := fmt.Sprintf("t.%s = $1 AND %s", Ident(ColTenant), strings.Join(keyJoin, " AND "))
+	var dayCols, tMinMax, dMinMax []string
+	for _, c := range k.Stored() {
+		if c.Type == record.Date {
+			dayCols = append(dayCols, c.Name)
+			tMinMax = append(tMinMax, fmt.Sprintf("min(t.%s), max(t.%s)", Ident(c.Name), Ident(c.Name)))
+			dMinMax = append(dMinMax, fmt.Sprintf("min(d.%s), max(d.%s)", Ident(c.Name), Ident(c.Name)))
+		}
+	}
+	var replaced, added string
+	if len(dayCols) > 0 {
+		replaced = fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = $1 AND EXISTS (SELECT 1 FROM %s d WHERE %s AND (%s))",
+			strings.Join(tMinMax, ", "), table, Ident(ColTenant), st, strings.Join(keyJoin, " AND "), strings.Join(differ, " OR "))
+		added = fmt.Sprintf("SELECT %s FROM %s d WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s)",
+			strings.Join(dMinMax, ", "), st, table, match)
+	}
 	return Merge{
+		DayColumns: dayCols,
+		Replaced:   replaced,
+		Added:      added,
 		Duplicates: fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM %s GROUP BY %s HAVING count(*) > 1) x", st, keys),
 		Dedup: fmt.Sprintf("DELETE FROM %s WHERE seq IN (SELECT seq FROM (SELECT seq, row_number() OVER (PARTITION BY %s ORDER BY seq DESC) AS rn FROM %s) r WHERE rn > 1)",
 			st, keys, st),

@@ -44,6 +44,9 @@ type Store interface {
 	// Alerts lists alerts by state; SaveAlerts upserts and deletes them in one transaction.
 	Alerts(ctx context.Context, tenant string, states ...string) ([]AlertRow, error)
 	SaveAlerts(ctx context.Context, tenant string, save []AlertRow, drop []string) error
+	// WithBatchLock runs fn in one transaction that batches of (tenant, kind) wait for
+	// (e.g. to rebuild the KPI rollups of a kind).
+	WithBatchLock(ctx context.Context, tenant string, kind *record.Kind, fn func(ctx context.Context, tx *sql.Tx) error) error
 	// DB is the read side for the metric layer's generated queries.
 	DB() *sql.DB
 	Close() error
@@ -75,6 +78,37 @@ type Batch struct {
 	Kind   *record.Kind
 	Source string // where the rows came from: "upload", a connector, an ERP name
 	File   string // file name, if any
+	// AfterMerge, if set, runs inside the batch's transaction after its rows are merged and
+	// before the commit (e.g. to refresh the KPI rollups of the days the batch touched). An
+	// error rolls the whole batch back.
+	AfterMerge func(ctx context.Context, tx *sql.Tx, b Batch, m Merged) error
+}
+
+// Merged describes a merged batch to Batch.AfterMerge.
+type Merged struct {
+	// Stage is the staging table holding the batch (one row per key, Kind.Stored() columns),
+	// readable on the transaction.
+	Stage string
+	// IngestedAt is the ingested_at of every row the batch inserted or changed.
+	IngestedAt time.Time
+	// Days holds, per stored DATE column (dates and the local dates of timestamps), the range
+	// of that column over the rows the batch inserted or changed and the rows it replaced. A
+	// column without such a date is absent.
+	Days map[string]DateRange
+}
+
+// DateRange is an inclusive range of dates.
+type DateRange struct{ From, To time.Time }
+
+// Union is the smallest range holding both r and o.
+func (r DateRange) Union(o DateRange) DateRange {
+	if o.From.Before(r.From) {
+		r.From = o.From
+	}
+	if o.To.After(r.To) {
+		r.To = o.To
+	}
+	return r
 }
 
 // RowSource yields stored rows aligned to Kind.Stored(); io.EOF ends it.

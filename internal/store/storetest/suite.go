@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ApplyInserts", testApplyInserts},
 		{"ReapplyChangesNothing", testReapply},
 		{"UpdateBatch", testUpdateBatch},
+		{"AfterMerge", testAfterMerge},
+		{"WithBatchLock", testWithBatchLock},
 		{"DuplicateKeysLastWins", testDuplicateKeys},
 		{"FailingSourceChangesNothing", testFailingSource},
 		{"TenantsIsolated", testTenantsIsolated},

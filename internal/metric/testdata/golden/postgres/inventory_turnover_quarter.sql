@@ -1,15 +1,11 @@
 -- statement 1
-SELECT p.i, count(DISTINCT t."date")
+SELECT make_date(CAST(extract(year FROM t."date") AS INTEGER), CAST(extract(quarter FROM t."date") AS INTEGER) * 3 - 2, 1), count(DISTINCT t."date")
 FROM "inventory" t
-JOIN (VALUES (CAST($4 AS INTEGER), CAST($5 AS DATE), CAST($6 AS DATE))) AS p(i, f, e) ON t."date" BETWEEN p.f AND p.e
 WHERE t."tenant_id" = $1 AND t."date" BETWEEN CAST($2 AS DATE) AND CAST($3 AS DATE)
 GROUP BY 1;
 -- $1 = "acme"
 -- $2 = "2026-01-01"
 -- $3 = "2026-03-31"
--- $4 = 0
--- $5 = "2026-01-01"
--- $6 = "2026-03-31"
 
 -- statement 2
 SELECT t."shipped_at_local" AS d, t."currency", sum(CAST(t."cogs" AS DOUBLE PRECISION))
