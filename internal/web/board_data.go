@@ -35,7 +35,7 @@ func (q boardQuery) asked() map[string]string {
 func (s *server) parseBoardQuery(v url.Values) (boardQuery, error) {
 	q := boardQuery{Period: v.Get("period"), Platform: v.Get("platform"), Store: v.Get("store"), Category: v.Get("category")}
 	if q.Period == "" {
-		q.Period = "7d"
+		q.Period = "day"
 	}
 	if !slices.Contains(boardPeriods, q.Period) {
 		return q, badRequest("error.bad_param", map[string]any{"Source": "period"}, nil)
