@@ -170,14 +170,7 @@ func (s *server) apiRecords(w http.ResponseWriter, r *http.Request, c *reqctx) {
 		return
 	}
 	if format != "" {
-		t := table{Name: "pulso-" + d.ID + "-records", Columns: recs.Columns}
-		for _, row := range recs.Rows {
-			cells := make([]any, len(row))
-			for i, v := range row {
-				cells[i] = exportCell(v)
-			}
-			t.Rows = append(t.Rows, cells)
-		}
+		t := recordsTable(d.ID, recs)
 		writeTable(w, format, t)
 		return
 	}

@@ -129,14 +129,7 @@ func (s *server) recordsPage(w http.ResponseWriter, r *http.Request, c *reqctx) 
 		return
 	}
 	if format != "" {
-		t := table{Name: "pulso-" + d.ID + "-records", Columns: recs.Columns}
-		for _, row := range recs.Rows {
-			cells := make([]any, len(row))
-			for i, v := range row {
-				cells[i] = exportCell(v)
-			}
-			t.Rows = append(t.Rows, cells)
-		}
+		t := recordsTable(d.ID, recs)
 		if err := writeTable(w, format, t); err != nil {
 			s.log.Warn("export failed", "err", err)
 		}
@@ -219,4 +212,17 @@ func exportCell(v any) any {
 		return int64(x)
 	}
 	return nil
+}
+
+// recordsTable is the export table of a page of records.
+func recordsTable(kpi string, recs *metric.Records) table {
+	t := table{Name: "pulso-" + kpi + "-records", Columns: recs.Columns}
+	for _, row := range recs.Rows {
+		cells := make([]any, len(row))
+		for i, v := range row {
+			cells[i] = exportCell(v)
+		}
+		t.Rows = append(t.Rows, cells)
+	}
+	return t
 }
