@@ -115,34 +115,15 @@ func ListTargets(ctx context.Context, dsn, tenant, kpi string) ([]TargetLine, er
 	if err != nil {
 		return nil, err
 	}
+	set := monitor.TargetSet(cat, stored)
 	var out []TargetLine
 	for _, d := range cat.All() {
 		if kpi != "" && d.ID != kpi {
 			continue
 		}
-		set := monitor.TargetSet(cat, stored)
-		scopes := map[string]target.Scope{"": {}}
-		for _, r := range stored {
-			if r.KPI == d.ID {
-				scopes[target.Scope(r.Scope).Key()] = r.Scope
-			}
-		}
-		if d.Target != nil {
-			for c := range d.Target.Countries {
-				s := target.Scope{"country": c}
-				scopes[s.Key()] = s
-			}
-		}
-		keys := make([]string, 0, len(scopes))
-		for k := range scopes {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			for _, t := range set.History(d.ID, scopes[k]) {
-				out = append(out, TargetLine{KPI: d.ID, Scope: t.Scope, Event: t.Event, Target: t.Value, Yellow: t.Yellow,
-					EffectiveFrom: t.EffectiveFrom.Format(time.DateOnly), Source: t.Source, Note: t.Note, Unit: d.Unit})
-			}
+		for _, t := range set.Versions(d.ID) {
+			out = append(out, TargetLine{KPI: d.ID, Scope: t.Scope, Event: t.Event, Target: t.Value, Yellow: t.Yellow,
+				EffectiveFrom: t.EffectiveFrom.Format(time.DateOnly), Source: t.Source, Note: t.Note, Unit: d.Unit})
 		}
 	}
 	if kpi != "" && len(out) == 0 {

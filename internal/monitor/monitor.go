@@ -300,7 +300,7 @@ func (m *Monitor) series(ctx context.Context, tenant string, r *alert.Rule, asOf
 func lookback(r *alert.Rule) int { return 14 + r.Periods + r.ResolveAfter + 7 }
 
 func (m *Monitor) hasStoredTarget(kpi string) bool {
-	return m.Targets != nil && m.Targets.History(kpi, target.Scope{}) != nil
+	return m.Targets != nil && len(m.Targets.Versions(kpi)) > 0
 }
 
 // freshness builds one single-point series per kind and source that has ever delivered.

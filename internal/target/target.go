@@ -176,15 +176,15 @@ func (s *Set) Resolve(kpi string, scope Scope, day time.Time, events []string) *
 	return &best
 }
 
-// History returns a KPI's versions for a scope (all events), oldest first.
-func (s *Set) History(kpi string, scope Scope) []Target {
-	var out []Target
-	key := scope.Key()
-	for _, t := range s.byKPI[kpi] {
-		if t.Scope.Key() == key {
-			out = append(out, t)
+// Versions returns every version of a KPI's targets, by scope (in Key order) and then oldest
+// first: the history a targets page or `pulso target list` shows.
+func (s *Set) Versions(kpi string) []Target {
+	out := append([]Target(nil), s.byKPI[kpi]...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if ki, kj := out[i].Scope.Key(), out[j].Scope.Key(); ki != kj {
+			return ki < kj
 		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].EffectiveFrom.Before(out[j].EffectiveFrom) })
+		return out[i].EffectiveFrom.Before(out[j].EffectiveFrom)
+	})
 	return out
 }

@@ -158,3 +158,20 @@ func TestParseFile(t *testing.T) {
 		}
 	}
 }
+
+func TestVersions(t *testing.T) {
+	s := NewSet([]Target{
+		{KPI: "k", Scope: Scope{"country": "MX"}, Value: f(2), EffectiveFrom: day("2026-06-01")},
+		{KPI: "k", Value: f(1), EffectiveFrom: day("2020-01-01")},
+		{KPI: "k", Scope: Scope{"country": "MX"}, Value: f(3), EffectiveFrom: day("2025-01-01")},
+		{KPI: "other", Value: f(9), EffectiveFrom: day("2020-01-01")},
+	})
+	// By scope key ("" before "country=MX"), then oldest first: 1, 3, 2.
+	var got []float64
+	for _, v := range s.Versions("k") {
+		got = append(got, *v.Value)
+	}
+	if len(got) != 3 || got[0] != 1 || got[1] != 3 || got[2] != 2 {
+		t.Fatalf("versions %v", got)
+	}
+}

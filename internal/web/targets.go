@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,31 +53,12 @@ func (s *server) loadTargets(ctx context.Context, u *User, lang string) ([]targe
 	set := monitor.TargetSet(e.Catalog, stored)
 	var out []targetLine
 	for _, d := range visibleKPIs(u, e.Catalog) {
-		scopes := map[string]target.Scope{"": {}}
-		for _, r := range stored {
-			if r.KPI == d.ID {
-				scopes[target.Scope(r.Scope).Key()] = r.Scope
-			}
-		}
-		if d.Target != nil {
-			for c := range d.Target.Countries {
-				sc := target.Scope{"country": c}
-				scopes[sc.Key()] = sc
-			}
-		}
-		keys := make([]string, 0, len(scopes))
-		for k := range scopes {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if !compatible(u, scopes[k]) {
+		for _, t := range set.Versions(d.ID) {
+			if !compatible(u, t.Scope) {
 				continue
 			}
-			for _, t := range set.History(d.ID, scopes[k]) {
-				out = append(out, targetLine{KPI: d.ID, Name: d.Name(lang), Unit: d.Unit, Scope: t.Scope, Event: t.Event, Target: t.Value,
-					Yellow: t.Yellow, EffectiveFrom: t.EffectiveFrom.Format(time.DateOnly), Source: t.Source, Note: t.Note})
-			}
+			out = append(out, targetLine{KPI: d.ID, Name: d.Name(lang), Unit: d.Unit, Scope: t.Scope, Event: t.Event, Target: t.Value,
+				Yellow: t.Yellow, EffectiveFrom: t.EffectiveFrom.Format(time.DateOnly), Source: t.Source, Note: t.Note})
 		}
 	}
 	return out, e.Catalog, nil
