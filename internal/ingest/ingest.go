@@ -38,6 +38,10 @@ type Options struct {
 	SkipInvalid bool
 	// RejectDir is where reject files go (default: next to each input file).
 	RejectDir string
+	// Rename maps a file's column names (normalised, see record.NormalizeHeader) to contract
+	// columns, for exports whose headers differ ("pedido" → order_id). Unmapped columns keep
+	// their names.
+	Rename map[string]string
 	// Wrap, if set, wraps each opened file (e.g. with a progress bar); size is -1 if unknown.
 	Wrap func(name string, size int64, r io.Reader) io.Reader
 }
@@ -134,4 +138,16 @@ func (im *Importer) Import(ctx context.Context, opt Options, inputs ...Input) (R
 	}
 	res.RejectFiles = src.rejectPaths
 	return res, nil
+}
+
+// RenameHeader applies a column mapping to a file's header.
+func RenameHeader(header []string, rename map[string]string) []string {
+	out := make([]string, len(header))
+	for i, h := range header {
+		out[i] = h
+		if to, ok := rename[record.NormalizeHeader(h)]; ok && to != "" {
+			out[i] = to
+		}
+	}
+	return out
 }

@@ -348,3 +348,28 @@ func TestOrderAcrossChunks(t *testing.T) {
 		t.Fatalf("%d rows of the failed file stored", n)
 	}
 }
+
+// An export with its own column names imports through a mapping to the contract's names;
+// an unmapped extra column is kept as an attribute.
+func TestRename(t *testing.T) {
+	st := open(t)
+	p := write(t, t.TempDir(), "vendas.csv", "Pedido,Plataforma,País,Loja,Data do pedido,Canal\n"+
+		"P1,mercadolibre,BR,loja1,2026-03-02 10:00:00,app\n")
+	_, err := importFiles(t, st, Options{Kind: "orders"}, p)
+	if err == nil || !strings.Contains(err.Error(), "missing required column") {
+		t.Fatalf("without mapping: %v", err)
+	}
+	res, err := importFiles(t, st, Options{Kind: "orders", Rename: map[string]string{
+		"pedido": "order_id", "plataforma": "platform", "país": "country", "loja": "store", "data do pedido": "created_at"}}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts.Inserted != 1 {
+		t.Fatalf("%+v", res.Counts)
+	}
+	var attrs string
+	st.DB().QueryRow(`SELECT attrs FROM orders WHERE order_id = 'P1' AND store = 'loja1'`).Scan(&attrs)
+	if attrs != `{"canal":"app"}` {
+		t.Fatalf("attrs %q", attrs)
+	}
+}

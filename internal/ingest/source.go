@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"sync"
 
@@ -111,7 +110,7 @@ func (s *source) produce(inputs []Input, work chan<- *chunk) {
 			send(&chunk{file: in.Name, err: err, done: make(chan struct{})})
 			return
 		}
-		header := slices.Clone(rd.Header())
+		header := RenameHeader(rd.Header(), s.opt.Rename)
 		c := &chunk{file: in.Name, header: header, hv: hv, done: make(chan struct{})}
 		for {
 			row, fields, err := rd.Next()
@@ -131,7 +130,7 @@ func (s *source) produce(inputs []Input, work chan<- *chunk) {
 					body.Close()
 					return
 				}
-				header, hv = slices.Clone(h), hv+1
+				header, hv = RenameHeader(h, s.opt.Rename), hv+1
 				c = &chunk{file: in.Name, header: header, hv: hv, done: make(chan struct{})}
 			}
 			c.nums = append(c.nums, row)
@@ -171,7 +170,7 @@ func (s *source) open(in Input) (reader.Reader, io.Closer, error) {
 		return nil, nil, err
 	}
 	// Check the header now, so that a missing column is reported before any row.
-	if _, err := record.NewParser(s.kind, rd.Header(), s.im.Zones, s.secret); err != nil {
+	if _, err := record.NewParser(s.kind, RenameHeader(rd.Header(), s.opt.Rename), s.im.Zones, s.secret); err != nil {
 		rd.Close()
 		body.Close()
 		return nil, nil, fmt.Errorf("%s: %w", in.Name, err)

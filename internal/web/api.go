@@ -4,6 +4,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -263,6 +264,11 @@ func (s *server) apiImport(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	if err != nil {
 		s.apiFail(w, r, c, err)
 		return
+	}
+	if up != nil && !up.OK { // the API has no mapping step: a file that fails its check is dropped
+		s.uploads.take(up.ID, up.Tenant, up.UserID)
+		os.Remove(up.Path)
+		up = nil
 	}
 	if up == nil {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]string{"code": "invalid_file",

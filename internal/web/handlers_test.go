@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -528,5 +529,49 @@ func TestImportXLSXReportsBadRow(t *testing.T) {
 	body, ct = multipartBody(t, map[string]string{"kind": "traffic"}, "traffic.xlsx", "not a workbook")
 	if rec := e.request(t, "analyst", http.MethodPost, "/import", body, map[string]string{"Content-Type": ct}); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("broken xlsx: %d", rec.Code)
+	}
+}
+
+// An export with its own column names: the check finds the missing columns and offers a
+// mapping; checked again with it, the file commits, and the rows land under contract names.
+func TestImportColumnMapping(t *testing.T) {
+	e := sharedEnv(t)
+	csv := "Data,Plataforma,Loja,País,Visitas\n2026-11-20,shopee,shp-mx-9,MX,777\n"
+	body, ct := multipartBody(t, map[string]string{"kind": "traffic"}, "visitas.csv", csv)
+	rec := e.request(t, "analyst", http.MethodPost, "/import", body, map[string]string{"Content-Type": ct})
+	page := rec.Body.String()
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(page, `id="import-mapping"`) || strings.Contains(page, "import-commit") {
+		t.Fatalf("unmapped file: %d\n%s", rec.Code, page)
+	}
+	id := regexpFind(page, `name="upload" value="([^"]+)"`)
+	fields := []string{"upload", id}
+	for i, m := range []string{"date", "platform", "store", "country", "visits"} {
+		fields = append(fields, fmt.Sprintf("col_%d", i), strings.Split(strings.Split(csv, "\n")[0], ",")[i], fmt.Sprintf("map_%d", i), m)
+	}
+	form := func(kv []string) *strings.Reader {
+		v := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Add(kv[i], kv[i+1])
+		}
+		return strings.NewReader(v.Encode())
+	}
+	hdr := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	// A mapping to a column the kind does not have is refused.
+	bad := append(append([]string(nil), fields...), "col_5", "x", "map_5", "sku")
+	if rec := e.request(t, "analyst", http.MethodPost, "/import/map", form(bad), hdr); rec.Code != http.StatusBadRequest {
+		t.Fatalf("mapping to a missing column: %d", rec.Code)
+	}
+	rec = e.request(t, "analyst", http.MethodPost, "/import/map", form(fields), hdr)
+	page = rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(page, "import-commit") {
+		t.Fatalf("mapped file: %d\n%s", rec.Code, page)
+	}
+	rec = e.request(t, "analyst", http.MethodPost, "/import/commit", form([]string{"upload", id}), hdr)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "import-result") {
+		t.Fatalf("commit: %d", rec.Code)
+	}
+	var visits int
+	if err := e.st.DB().QueryRow(`SELECT visits FROM traffic WHERE store = 'shp-mx-9' AND date = DATE '2026-11-20'`).Scan(&visits); err != nil || visits != 777 {
+		t.Fatalf("stored visits %d, %v", visits, err)
 	}
 }

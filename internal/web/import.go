@@ -20,6 +20,7 @@ type importView struct {
 	Chosen string
 	Report *checkReport
 	Upload string // id of the checked file, when it can be committed
+	Mapped string // id of the kept file, when its columns can be mapped
 	Result *ingest.Result
 	Error  string
 	Flash  string
@@ -73,19 +74,74 @@ func (s *server) receive(ctx context.Context, u *User, kindName string, file io.
 	if err != nil {
 		return nil, nil, err
 	}
-	rep, err := s.checkFile(ctx, u, kind, name, format, path)
+	rep, err := s.checkFile(ctx, u, kind, name, format, path, nil)
 	if err != nil {
 		os.Remove(path)
 		return nil, nil, err
 	}
-	if !rep.OK() {
+	if rep.Header == nil { // unreadable: nothing to map or commit
 		os.Remove(path)
 		return nil, rep, nil
 	}
+	// Kept even when the check fails on its header, so the columns can be mapped.
 	up := &upload{ID: randomToken(), Tenant: u.Tenant, UserID: u.ID, Kind: kind.Name, Name: name, Path: path,
-		Format: string(format), At: s.cfg.Now()}
+		Format: string(format), At: s.cfg.Now(), OK: rep.OK()}
 	s.uploads.put(up)
 	return up, rep, nil
+}
+
+// importMap re-checks a kept upload with the column mapping the user chose.
+func (s *server) importMap(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	v := &importView{page: s.newPage(r, c, "import.title"), Kinds: kindNames()}
+	up, ok := s.uploads.peek(r.PostFormValue("upload"), c.user.Tenant, c.user.ID)
+	if !ok {
+		v.Error = c.loc.MustT("import.expired", nil)
+		s.render(w, r, http.StatusBadRequest, "import", v)
+		return
+	}
+	kind, err := record.NewCatalog().Kind(up.Kind)
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
+	mapping := map[string]string{}
+	for i := 0; ; i++ {
+		from, ok := r.PostForm["col_"+fmt.Sprint(i)]
+		if !ok {
+			break
+		}
+		to := r.PostFormValue("map_" + fmt.Sprint(i))
+		if to != "" && kind.Col(to) < 0 {
+			v.Error = c.loc.MustT("import.bad_mapping", nil)
+			s.render(w, r, http.StatusBadRequest, "import", v)
+			return
+		}
+		mapping[record.NormalizeHeader(from[0])] = to
+	}
+	rep, err := s.checkFile(r.Context(), c.user, kind, up.Name, reader.Format(up.Format), up.Path, mapping)
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
+	up.Mapping, up.OK = mapping, rep.OK()
+	v.Chosen, v.Report = up.Kind, rep
+	s.setUpload(v, up)
+	status := http.StatusOK
+	if !up.OK {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, "import", v)
+}
+
+// setUpload offers the commit of a checked upload, or the mapping of its columns.
+func (s *server) setUpload(v *importView, up *upload) {
+	if up == nil {
+		return
+	}
+	v.Mapped = up.ID
+	if up.OK {
+		v.Upload = up.ID
+	}
 }
 
 func (s *server) importCheck(w http.ResponseWriter, r *http.Request, c *reqctx) {
@@ -110,10 +166,9 @@ func (s *server) importCheck(w http.ResponseWriter, r *http.Request, c *reqctx) 
 		return
 	}
 	v.Report = rep
+	s.setUpload(v, up)
 	status := http.StatusOK
-	if up != nil {
-		v.Upload = up.ID
-	} else {
+	if up == nil || !up.OK {
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(w, r, status, "import", v)
@@ -134,7 +189,7 @@ func (s *server) commit(ctx context.Context, u *User, up *upload, ip string) (in
 		}
 		return f, st.Size(), nil
 	}}
-	res, err := ingest.New(s.cfg.Store).Import(ctx, ingest.Options{Tenant: u.Tenant, Kind: up.Kind, Source: "upload"}, in)
+	res, err := ingest.New(s.cfg.Store).Import(ctx, ingest.Options{Tenant: u.Tenant, Kind: up.Kind, Source: "upload", Rename: up.Mapping}, in)
 	if err != nil {
 		return res, err
 	}
@@ -145,6 +200,10 @@ func (s *server) commit(ctx context.Context, u *User, up *upload, ip string) (in
 func (s *server) importCommit(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	v := &importView{page: s.newPage(r, c, "import.title"), Kinds: kindNames()}
 	up, ok := s.uploads.take(r.PostFormValue("upload"), c.user.Tenant, c.user.ID)
+	if ok && !up.OK {
+		s.uploads.put(up) // not checked clean: keep it for its mapping
+		ok = false
+	}
 	if !ok {
 		v.Error = c.loc.MustT("import.expired", nil)
 		s.render(w, r, http.StatusBadRequest, "import", v)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 
+	"pulso/internal/ingest"
 	"pulso/internal/ingest/reader"
 	"pulso/internal/record"
 )
@@ -30,6 +31,24 @@ type checkReport struct {
 	FileError string       `json:"file_error,omitempty"`
 	Columns   []string     `json:"-"`
 	Preview   [][]string   `json:"-"`
+	// Header is the file's header as read and Mapping the names its columns are read as (file
+	// column, normalised → contract column); Fields are the kind's columns to map to.
+	Header        []string          `json:"-"`
+	Mapping       map[string]string `json:"-"`
+	Fields        []string          `json:"-"`
+	HeaderProblem bool              `json:"-"`
+}
+
+// MappedTo is the contract column a file column is read as ("" keeps it as an attribute).
+func (r *checkReport) MappedTo(fileColumn string) string {
+	n := record.NormalizeHeader(fileColumn)
+	if to, ok := r.Mapping[n]; ok {
+		return to
+	}
+	if slices.Contains(r.Fields, n) {
+		return n
+	}
+	return ""
 }
 
 // rowProblem is one bad value: the row a spreadsheet shows, the column and the reason.
@@ -47,8 +66,13 @@ func (r *checkReport) OK() bool { return r.FileError == "" && r.BadRows == 0 && 
 // checkFile reads a whole file of a kind the way ingest will, without storing anything: it
 // reports every bad row (up to a limit) instead of stopping at the first, and refuses rows
 // outside the user's countries and platforms.
-func (s *server) checkFile(ctx context.Context, u *User, kind *record.Kind, name string, f reader.Format, path string) (*checkReport, error) {
-	rep := &checkReport{Kind: kind.Name, File: name}
+func (s *server) checkFile(ctx context.Context, u *User, kind *record.Kind, name string, f reader.Format, path string, mapping map[string]string) (*checkReport, error) {
+	rep := &checkReport{Kind: kind.Name, File: name, Mapping: mapping}
+	for _, c := range kind.Columns {
+		if !c.Pseudo {
+			rep.Fields = append(rep.Fields, c.Name)
+		}
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -64,10 +88,13 @@ func (s *server) checkFile(ctx context.Context, u *User, kind *record.Kind, name
 	if err != nil {
 		return nil, err
 	}
-	header := slices.Clone(rd.Header())
+	rep.Header = slices.Clone(rd.Header())
+	header := ingest.RenameHeader(rep.Header, mapping)
 	p, err := record.NewParser(kind, header, record.NewZones(), secret)
 	if err != nil {
 		rep.FileError = err.Error()
+		var he *record.HeaderError
+		rep.HeaderProblem = errors.As(err, &he)
 		return rep, nil
 	}
 	// The preview shows the kind's columns as the file has them, never personal ones.

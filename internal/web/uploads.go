@@ -16,6 +16,8 @@ type upload struct {
 	Kind, Name, Path   string
 	Format             string
 	At                 time.Time
+	Mapping            map[string]string // file column → contract column, chosen by the user
+	OK                 bool              // the last check passed: it may be committed
 }
 
 // uploads keeps checked files between the check and the commit. It lives in one node's
@@ -48,6 +50,18 @@ func (u *uploads) take(id, tenant, userID string) (*upload, bool) {
 		return nil, false
 	}
 	delete(u.m, id)
+	return up, true
+}
+
+// peek returns the upload of id, if it belongs to the tenant and user, and keeps it.
+func (u *uploads) peek(id, tenant, userID string) (*upload, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.sweep()
+	up, ok := u.m[id]
+	if !ok || up.Tenant != tenant || up.UserID != userID {
+		return nil, false
+	}
 	return up, true
 }
 

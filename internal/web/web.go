@@ -113,6 +113,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /import", s.page(auth.Import, s.importPage))
 	mux.HandleFunc("POST /import", s.page(auth.Import, s.importCheck))
 	mux.HandleFunc("POST /import/commit", s.page(auth.Import, s.importCommit))
+	mux.HandleFunc("POST /import/map", s.page(auth.Import, s.importMap))
 	mux.HandleFunc("GET /targets", s.page(auth.View, s.targetsPage))
 	mux.HandleFunc("POST /targets", s.page(auth.EditTargets, s.targetAdd))
 	mux.HandleFunc("GET /settings", s.page(auth.View, s.settingsPage))
