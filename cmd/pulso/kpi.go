@@ -257,13 +257,13 @@ func writeRows(w io.Writer, format string, by []string, rows []metric.Row) error
 	case "csv":
 		cw := csv.NewWriter(w)
 		header := append([]string{"kpi", "grain", "period"}, by...)
-		cw.Write(append(header, "value", "numerator", "denominator", "provisional"))
+		cw.Write(append(header, "value", "numerator", "denominator", "provisional", "status", "target"))
 		for _, r := range rows {
 			rec := []string{r.KPI, r.Grain, r.Period}
 			for _, b := range by {
 				rec = append(rec, r.Scope[b])
 			}
-			cw.Write(append(rec, num(r.Value), num(r.Numerator), num(r.Denominator), strconv.FormatBool(r.Provisional)))
+			cw.Write(append(rec, num(r.Value), num(r.Numerator), num(r.Denominator), strconv.FormatBool(r.Provisional), r.Status, num(r.Target)))
 		}
 		cw.Flush()
 		return cw.Error()
@@ -273,7 +273,7 @@ func writeRows(w io.Writer, format string, by []string, rows []metric.Row) error
 	for _, b := range by {
 		header = append(header, strings.ToUpper(b))
 	}
-	fmt.Fprintln(tw, strings.Join(append(header, "VALUE", "NUMERATOR", "DENOMINATOR", ""), "\t")+"\t")
+	fmt.Fprintln(tw, strings.Join(append(header, "VALUE", "NUMERATOR", "DENOMINATOR", "TARGET", "STATUS", ""), "\t")+"\t")
 	for _, r := range rows {
 		rec := []string{r.KPI, r.Period}
 		for _, b := range by {
@@ -287,7 +287,7 @@ func writeRows(w io.Writer, format string, by []string, rows []metric.Row) error
 		if r.Provisional {
 			prov = "provisional"
 		}
-		fmt.Fprintln(tw, strings.Join(append(rec, val, num(r.Numerator), num(r.Denominator), prov), "\t")+"\t")
+		fmt.Fprintln(tw, strings.Join(append(rec, val, num(r.Numerator), num(r.Denominator), num(r.Target), r.Status, prov), "\t")+"\t")
 	}
 	return tw.Flush()
 }
