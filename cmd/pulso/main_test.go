@@ -162,4 +162,18 @@ func TestDemoEvalAlertsContract(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("firing alerts %v\nwant %v", got, want)
 	}
+	// Reputation: Pulso's figure beside what the platform itself reported, per store.
+	out, err = run(t, "reputation", "--db", db, "--as-of", "2026-05-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := ""
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "mercadolibre") && strings.Contains(l, " BR ") && strings.Contains(l, "claims") {
+			line = l
+		}
+	}
+	if !strings.Contains(out, "PLATFORM SAYS") || !strings.Contains(line, "ml-br-1") || !strings.Contains(line, "60d") {
+		t.Fatalf("reputation:\n%s", out)
+	}
 }

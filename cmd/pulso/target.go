@@ -3,7 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -155,15 +158,23 @@ func newReputationCmd() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "PLATFORM\tSITE\tMETRIC\tWINDOW\tVALUE\tLEVEL\tNEXT LEVEL\tTO GO")
+			fmt.Fprintln(tw, "PLATFORM\tSITE\tMETRIC\tWINDOW\tPULSO\tLEVEL\tNEXT LEVEL\tTO GO\tPLATFORM SAYS")
 			for _, s := range ss {
 				next, gap := "-", "-"
 				if s.Next != "" {
 					next = s.Next
 					gap = "-" + strconv.FormatFloat(*s.Gap*100, 'f', 2, 64) + " pt"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Platform, s.Country, s.Metric, s.Window,
-					formatValue("percent", *s.Value), s.Level, next, gap)
+				stores := slices.Sorted(maps.Keys(s.Reported))
+				said := make([]string, len(stores))
+				for i, st := range stores {
+					said[i] = formatValue("percent", s.Reported[st]) + " " + st
+				}
+				if len(said) == 0 {
+					said = []string{"-"}
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Platform, s.Country, s.Metric, s.Window,
+					formatValue("percent", *s.Value), s.Level, next, gap, strings.Join(said, ", "))
 			}
 			return tw.Flush()
 		},

@@ -210,6 +210,36 @@ type Standing struct {
 	Platform, Country, Metric, KPI, Window string
 	Value                                  *float64
 	target.Standing
+	// Reported is what the platform itself last reported for the metric (platform_scores),
+	// per store, shown beside Pulso's own figure.
+	Reported map[string]float64
+}
+
+// reported reads the platform's own latest figures before asOf: country → metric → store → value.
+func reported(ctx context.Context, st store.Store, tenant, platform string, asOf time.Time) (map[string]map[string]map[string]float64, error) {
+	rows, err := st.DB().QueryContext(ctx, `SELECT country, metric, store, value FROM platform_scores
+		WHERE tenant_id = $1 AND platform = $2 AND date = (SELECT max(date) FROM platform_scores
+			WHERE tenant_id = $1 AND platform = $2 AND date < CAST($3 AS DATE))`, tenant, platform, asOf.Format(time.DateOnly))
+	if err != nil {
+		return nil, fmt.Errorf("read platform_scores: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]map[string]float64{}
+	for rows.Next() {
+		var c, m, s string
+		var v float64
+		if err := rows.Scan(&c, &m, &s, &v); err != nil {
+			return nil, err
+		}
+		if out[c] == nil {
+			out[c] = map[string]map[string]float64{}
+		}
+		if out[c][m] == nil {
+			out[c][m] = map[string]float64{}
+		}
+		out[c][m][s] = v
+	}
+	return out, rows.Err()
 }
 
 // Reputation computes each platform's account-health metrics over their windows ending the
@@ -231,6 +261,10 @@ func Reputation(ctx context.Context, dsn, tenant string, asOf time.Time) ([]Stan
 	day := asOf.AddDate(0, 0, -1)
 	var out []Standing
 	for _, r := range rs {
+		rep, err := reported(ctx, st, tenant, r.Platform, asOf)
+		if err != nil {
+			return nil, err
+		}
 		for _, m := range r.Metrics {
 			g, err := metric.ParseGrain(r.WindowOf(m))
 			if err != nil {
@@ -246,8 +280,12 @@ func Reputation(ctx context.Context, dsn, tenant string, asOf time.Time) ([]Stan
 				if !ok || row.Value == nil {
 					continue
 				}
+				said := rep[row.Scope["country"]][m.Metric] // the platform's name, or with _rate
+				if said == nil {
+					said = rep[row.Scope["country"]][m.Metric+"_rate"]
+				}
 				out = append(out, Standing{Platform: r.Platform, Country: row.Scope["country"], Metric: m.Metric, KPI: m.KPI,
-					Window: r.WindowOf(m), Value: row.Value, Standing: target.Stand(r.Levels, bounds, *row.Value)})
+					Window: r.WindowOf(m), Value: row.Value, Standing: target.Stand(r.Levels, bounds, *row.Value), Reported: said})
 			}
 		}
 	}
