@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"pulso/internal/demo"
+	"pulso/internal/i18n"
 	"pulso/internal/ingest"
 	"pulso/internal/metric"
 	"pulso/internal/store"
@@ -174,6 +175,11 @@ func PrintBoard(ctx context.Context, st store.Store, tenant string, end time.Tim
 		vals[r.KPI][c] = r
 	}
 	slices.Sort(countries)
+	b, err := i18n.New()
+	if err != nil {
+		return err
+	}
+	l := b.For(lang)
 	fmt.Fprintf(out, "Board, week %s to %s (turnover over the 90 days to its Sunday; USD; * provisional)\n", monday.Format(time.DateOnly), sunday.Format(time.DateOnly))
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "KPI\tUNIT\t%s\t\n", strings.Join(countries, "\t"))
@@ -182,29 +188,13 @@ func PrintBoard(ctx context.Context, st store.Store, tenant string, end time.Tim
 		cells := []string{d.ID, d.Unit}
 		for _, c := range countries {
 			r, ok := vals[id][c]
-			cells = append(cells, Format(d.Unit, r.Value, ok && r.Provisional))
+			cell := l.Value(d.Unit, r.Value)
+			if ok && r.Provisional {
+				cell += "*"
+			}
+			cells = append(cells, cell)
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
 	return tw.Flush()
-}
-
-// Format renders a KPI value for a terminal: percents as %, money and hours with 2 decimals.
-func Format(unit string, v *float64, provisional bool) string {
-	if v == nil {
-		return "—"
-	}
-	var s string
-	switch unit {
-	case "percent":
-		s = fmt.Sprintf("%.2f%%", *v*100)
-	case "count":
-		s = fmt.Sprintf("%.0f", *v)
-	default:
-		s = fmt.Sprintf("%.2f", *v)
-	}
-	if provisional {
-		s += "*"
-	}
-	return s
 }

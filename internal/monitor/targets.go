@@ -46,15 +46,7 @@ func Judge(rows []metric.Row, cat *metric.Catalog, set *target.Set, events Event
 		if err != nil {
 			continue
 		}
-		scope := target.Scope{}
-		for k, vals := range filters {
-			if len(vals) == 1 {
-				scope[k] = vals[0]
-			}
-		}
-		for k, v := range r.Scope {
-			scope[k] = v
-		}
+		scope := ScopeOf(*r, filters)
 		day, err := time.Parse(time.DateOnly, r.Period)
 		if err != nil {
 			continue
@@ -70,4 +62,19 @@ func Judge(rows []metric.Row, cat *metric.Catalog, set *target.Set, events Event
 			r.Target = &v
 		}
 	}
+}
+
+// ScopeOf is the scope a row's target is resolved in: its breakdown values, plus every filter
+// that keeps one value.
+func ScopeOf(r metric.Row, filters map[string][]string) target.Scope {
+	scope := target.Scope{}
+	for k, vals := range filters {
+		if len(vals) == 1 {
+			scope[k] = vals[0]
+		}
+	}
+	for k, v := range r.Scope {
+		scope[k] = v
+	}
+	return scope
 }

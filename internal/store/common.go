@@ -61,36 +61,28 @@ func (c Common) TenantSecret(ctx context.Context, tenant string) ([]byte, error)
 
 // Tenants lists every tenant that has a key (that has ever imported or been set up).
 func (c Common) Tenants(ctx context.Context) ([]string, error) {
-	rows, err := c.SQL.QueryContext(ctx, `SELECT tenant_id FROM tenants ORDER BY tenant_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return c.strings(ctx, `SELECT tenant_id FROM tenants ORDER BY tenant_id`)
 }
 
 // Countries lists the countries a tenant has orders in.
 func (c Common) Countries(ctx context.Context, tenant string) ([]string, error) {
-	rows, err := c.SQL.QueryContext(ctx, `SELECT DISTINCT country FROM orders WHERE tenant_id = $1 ORDER BY country`, tenant)
+	return c.strings(ctx, `SELECT DISTINCT country FROM orders WHERE tenant_id = $1 ORDER BY country`, tenant)
+}
+
+// strings runs a query of one text column.
+func (c Common) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := c.SQL.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
+		var s string
+		if err := rows.Scan(&s); err != nil {
 			return nil, err
 		}
-		out = append(out, t)
+		out = append(out, s)
 	}
 	return out, rows.Err()
 }

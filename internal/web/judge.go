@@ -53,15 +53,7 @@ func (j *judge) band(r metric.Row, f map[string][]string) (tgt, edge *float64) {
 	if err != nil {
 		return nil, nil
 	}
-	scope := target.Scope{}
-	for k, vals := range f {
-		if len(vals) == 1 {
-			scope[k] = vals[0]
-		}
-	}
-	for k, v := range r.Scope {
-		scope[k] = v
-	}
+	scope := monitor.ScopeOf(r, f)
 	day, err := time.Parse(time.DateOnly, r.Period)
 	if err != nil {
 		return nil, nil
