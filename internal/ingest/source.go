@@ -112,6 +112,7 @@ func (s *source) produce(inputs []Input, work chan<- *chunk) {
 		}
 		header := RenameHeader(rd.Header(), s.opt.Rename)
 		c := &chunk{file: in.Name, header: header, hv: hv, done: make(chan struct{})}
+		rows := 0
 		for {
 			row, fields, err := rd.Next()
 			if err == io.EOF {
@@ -133,6 +134,7 @@ func (s *source) produce(inputs []Input, work chan<- *chunk) {
 				header, hv = RenameHeader(h, s.opt.Rename), hv+1
 				c = &chunk{file: in.Name, header: header, hv: hv, done: make(chan struct{})}
 			}
+			rows++
 			c.nums = append(c.nums, row)
 			c.raw = append(c.raw, append([]string(nil), fields...)) // the reader reuses fields
 			if len(c.raw) == chunkRows {
@@ -147,6 +149,12 @@ func (s *source) produce(inputs []Input, work chan<- *chunk) {
 		rd.Close()
 		if err := body.Close(); err != nil {
 			send(&chunk{file: in.Name, err: fmt.Errorf("%s: %w", in.Name, err), done: make(chan struct{})})
+			return
+		}
+		if rows == 0 {
+			// A header without rows is a mistake (the wrong sheet, a filter left on), not an
+			// import: applying it would log an import and make the source look fresh.
+			send(&chunk{file: in.Name, err: &reader.Error{File: in.Name, Reason: "no rows to import"}, done: make(chan struct{})})
 			return
 		}
 		if len(c.raw) > 0 && !send(c) {

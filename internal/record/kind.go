@@ -101,7 +101,20 @@ var (
 
 func req(name string, t Type) Column { return Column{Name: name, Type: t, Required: true} }
 func opt(name string, t Type) Column { return Column{Name: name, Type: t} }
-func money(name string) Column       { return Column{Name: name, Type: Decimal, Money: true} }
+
+// money is an amount that may be negative: platform_fee nets fee reversals and credits, and
+// sources write refund_amount as a debit as often as a credit.
+func money(name string) Column { return Column{Name: name, Type: Decimal, Money: true} }
+
+// gross is an amount paid, a price or a cost, which cannot be negative: a negative GMV or cost
+// is a sign error in the export, and stored it would silently shrink every sum it enters.
+func gross(name string) Column {
+	c := money(name)
+	lo := 0.0
+	c.Min = &lo
+	return c
+}
+
 func enum(name string, required bool, values []string) Column {
 	return Column{Name: name, Type: Enum, Required: required, Values: values}
 }
@@ -128,14 +141,14 @@ func Kinds() []*Kind {
 			req("created_at", Timestamp), opt("paid_at", Timestamp), opt("handling_deadline", Timestamp),
 			opt("shipped_at", Timestamp), opt("estimated_delivery_at", Timestamp), opt("delivered_at", Timestamp),
 			opt("cancelled_at", Timestamp), enum("cancel_by", false, cancelBy), enum("status", false, orderStatus),
-			opt("currency", Currency), money("gross_amount"), money("platform_fee"), money("shipping_cost"),
-			money("cogs"), money("ad_cost"), buyer, enum("fulfillment", false, fulfillments),
+			opt("currency", Currency), gross("gross_amount"), money("platform_fee"), gross("shipping_cost"),
+			gross("cogs"), gross("ad_cost"), buyer, enum("fulfillment", false, fulfillments),
 			opt("warehouse", Text), opt("carrier", Text), opt("sku", Text), opt("category", Text), units,
 		}},
 		{Name: "order_items", Key: []string{"platform", "store", "order_id", "line"}, Columns: []Column{
 			req("order_id", Text), enum("platform", true, platforms), req("store", Text), req("country", Country),
 			{Name: "line", Type: Int, Required: true}, opt("sku", Text), opt("category", Text), count("units"),
-			money("unit_price"), opt("currency", Currency),
+			gross("unit_price"), opt("currency", Currency),
 		}},
 		{Name: "shipments", Key: []string{"shipment_id"}, Columns: []Column{
 			req("shipment_id", Text), opt("order_id", Text), enum("platform", false, platforms), opt("store", Text),
@@ -144,7 +157,7 @@ func Kinds() []*Kind {
 			opt("customs_submitted_at", Timestamp), opt("customs_cleared_at", Timestamp), opt("customs_held", Bool),
 			count("tax_bill_returns"), opt("out_for_delivery_at", Timestamp), count("delivery_attempts"),
 			opt("delivered_at", Timestamp), opt("lost_at", Timestamp), opt("returned_to_sender_at", Timestamp),
-			money("shipping_cost"), opt("currency", Currency),
+			gross("shipping_cost"), opt("currency", Currency),
 		}},
 		{Name: "returns", Key: []string{"platform", "store", "return_id"}, Columns: []Column{
 			req("return_id", Text), opt("order_id", Text), enum("platform", true, platforms), req("store", Text),
@@ -171,7 +184,7 @@ func Kinds() []*Kind {
 		}},
 		{Name: "ads", Key: []string{"date", "platform", "store", "country", "campaign"}, Columns: []Column{
 			req("date", Date), enum("platform", true, platforms), req("store", Text), req("country", Country),
-			req("campaign", Text), opt("currency", Currency), money("spend"), money("attributed_sales"),
+			req("campaign", Text), opt("currency", Currency), gross("spend"), gross("attributed_sales"),
 			count("impressions"), count("clicks"), count("attributed_orders"),
 		}},
 		{Name: "traffic", Key: []string{"date", "platform", "store", "country"}, Columns: []Column{
@@ -180,13 +193,13 @@ func Kinds() []*Kind {
 		}},
 		{Name: "inventory", Key: []string{"date", "warehouse", "sku"}, Columns: []Column{
 			req("date", Date), req("warehouse", Text), req("country", Country), req("sku", Text), opt("category", Text),
-			count("on_hand_units"), money("unit_cost"), opt("currency", Currency), count("inbound_units"),
+			count("on_hand_units"), gross("unit_cost"), opt("currency", Currency), count("inbound_units"),
 		}},
 		{Name: "purchase_orders", Key: []string{"po_id"}, Columns: []Column{
 			req("po_id", Text), opt("supplier", Text), req("country", Country), opt("warehouse", Text),
 			req("created_at", Timestamp), opt("supplier_shipped_at", Timestamp), opt("first_leg_departed_at", Timestamp),
 			opt("first_leg_arrived_at", Timestamp), opt("received_at", Timestamp), opt("expected_received_at", Timestamp),
-			count("units"), opt("currency", Currency), money("amount"),
+			count("units"), opt("currency", Currency), gross("amount"),
 		}},
 		{Name: "platform_scores", Key: []string{"date", "platform", "store", "country", "metric"}, Columns: []Column{
 			req("date", Date), enum("platform", true, platforms), req("store", Text), req("country", Country),

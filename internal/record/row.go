@@ -328,6 +328,8 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 
 func bounds(c Column, f float64) string {
 	switch {
+	case c.Min != nil && f < *c.Min && *c.Min == 0 && c.Money:
+		return "must not be negative: it is an amount paid, a price or a cost (fee reversals belong in platform_fee, refunds in returns)"
 	case c.Min != nil && f < *c.Min && *c.Min == 0:
 		return "must not be negative"
 	case c.Min != nil && f < *c.Min && *c.Min < 1e-9 && *c.Min > 0:

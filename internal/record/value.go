@@ -160,11 +160,35 @@ func ParseDate(s string) (time.Time, error) {
 	return d, nil
 }
 
-// ParseDecimal reads a decimal number written with '.' as the separator and no grouping.
+// MaxDecimal bounds the magnitude of every decimal value (amounts, rates, scores): ten
+// trillion, more than any single order, parcel or daily ad spend in any currency of the
+// contract (1e13 COP is about 2.5e9 USD). With it, the sum of even 10^12 values stays below
+// 1e25, far from float64's overflow (1.8e308), so no KPI can turn into +Inf, and amounts keep
+// cents exactly (1e13 with two decimals is within float64's 15–16 significant digits).
+const MaxDecimal = 1e13
+
+// MaxInt bounds the magnitude of every whole number (units, counts, impressions, lines): one
+// trillion, so that sums of 10^6 rows stay inside int64 (9.2e18) and every value is exact as
+// a float64 (below 2^53), where KPIs divide counts.
+const MaxInt = 1_000_000_000_000
+
+var (
+	errNotFinite   = errors.New("not a finite number (NaN and infinities are not values)")
+	errTooLarge    = fmt.Errorf("too large: the magnitude must be at most %g", float64(MaxDecimal))
+	errIntTooLarge = fmt.Errorf("too large: the magnitude must be at most %d", int64(MaxInt))
+)
+
+// ParseDecimal reads a decimal number written with '.' as the separator and no grouping. NaN,
+// infinities and magnitudes above MaxDecimal are refused, so that stored amounts always sum to
+// a finite number.
 func ParseDecimal(s string) (float64, error) {
 	bad := errors.New("not a decimal number (write it like 1234.56: '.' for decimals, no thousands separators)")
 	if s == "" {
 		return 0, bad
+	}
+	switch strings.ToLower(strings.TrimLeft(s, "+-")) {
+	case "nan", "inf", "infinity", "∞":
+		return 0, errNotFinite
 	}
 	digits, dot := 0, false
 	for i, r := range s {
@@ -177,10 +201,10 @@ func ParseDecimal(s string) (float64, error) {
 		case (r == 'e' || r == 'E') && digits > 0:
 			// exponent form, as JSON numbers and spreadsheets write large values
 			f, err := strconv.ParseFloat(s, 64)
-			if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			if err != nil && !errors.Is(err, strconv.ErrRange) {
 				return 0, bad
 			}
-			return f, nil
+			return finite(f)
 		default:
 			return 0, bad
 		}
@@ -189,19 +213,41 @@ func ParseDecimal(s string) (float64, error) {
 		return 0, bad
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(f, 0) {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, bad
+	}
+	return finite(f)
+}
+
+// finite checks a parsed decimal against MaxDecimal (ParseFloat gives ±Inf for 1e400, and 0
+// for 1e-400, which is right).
+func finite(f float64) (float64, error) {
+	switch {
+	case math.IsNaN(f):
+		return 0, errNotFinite
+	case math.Abs(f) > MaxDecimal: // ±Inf included
+		return 0, errTooLarge
 	}
 	return f, nil
 }
 
-// ParseInt reads a whole number; "3.0" (as spreadsheets write it) is accepted.
+// ParseInt reads a whole number; "3.0" (as spreadsheets write it) is accepted. Magnitudes
+// above MaxInt are refused.
 func ParseInt(s string) (int64, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n > MaxInt || n < -MaxInt {
+			return 0, errIntTooLarge
+		}
 		return n, nil
 	}
 	f, err := ParseDecimal(s)
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+	if err == errNotFinite {
+		return 0, err
+	}
+	if err == errTooLarge || (err == nil && math.Abs(f) > MaxInt) {
+		return 0, errIntTooLarge
+	}
+	if err != nil || f != math.Trunc(f) {
 		return 0, errors.New("not a whole number")
 	}
 	return int64(f), nil

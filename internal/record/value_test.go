@@ -1,6 +1,7 @@
 package record
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -292,4 +293,95 @@ func FuzzParser(f *testing.F) {
 			t.Fatalf("row has %d values", len(row))
 		}
 	})
+}
+
+// Finding 5 of issue 8: 1.7e308 was accepted and two of them summed to +Inf. Every decimal
+// is bounded by 1e13 and every whole number by 1e12; the row error names the column.
+func TestNumbersAreFiniteAndBounded(t *testing.T) {
+	for in, want := range map[string]float64{"1e13": 1e13, "-1e13": -1e13, "9999999999999.99": 9999999999999.99, "1e-400": 0} {
+		if got, err := ParseDecimal(in); err != nil || got != want {
+			t.Errorf("ParseDecimal(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"NaN": "not a finite number", "nan": "not a finite number", "+Inf": "not a finite number",
+		"-inf": "not a finite number", "Infinity": "not a finite number",
+		"1e400": "too large", "-1e400": "too large", "1.7e308": "too large", "10000000000000.01": "too large",
+		"179769313486231570000000000000000000000": "too large",
+	} {
+		if _, err := ParseDecimal(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseDecimal(%q): %v, want %q", in, err, want)
+		}
+	}
+	if got, err := ParseInt("1000000000000"); err != nil || got != 1_000_000_000_000 {
+		t.Errorf("ParseInt(1e12 written out) = %v, %v", got, err)
+	}
+	for in, want := range map[string]string{
+		"1000000000001": "too large", "-1000000000001": "too large", "9223372036854775807": "too large",
+		"99999999999999999999": "too large", "1e13": "too large", "NaN": "not a finite number",
+	} {
+		if _, err := ParseInt(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseInt(%q): %v, want %q", in, err, want)
+		}
+	}
+
+	k := orders(t)
+	p, err := NewParser(k, []string{"order_id", "platform", "country", "store", "created_at", "currency", "gross_amount", "units"}, NewZones(), []byte("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fields, want := range map[[2]string]string{
+		{"1.7e308", "1"}: `row 4, column gross_amount: too large: the magnitude must be at most 1e+13 (value "1.7e308")`,
+		{"NaN", "1"}:     `row 4, column gross_amount: not a finite number (NaN and infinities are not values) (value "NaN")`,
+		{"+Inf", "1"}:    `row 4, column gross_amount: not a finite number (NaN and infinities are not values) (value "+Inf")`,
+		{"10", "1e15"}:   `row 4, column units: too large: the magnitude must be at most 1000000000000 (value "1e15")`,
+	} {
+		_, err := p.Parse(4, []string{"A", "amazon", "BR", "s", "2026-03-02 10:00:00", "BRL", fields[0], fields[1]})
+		if err == nil || err.Error() != want {
+			t.Errorf("%v: got %v\nwant %s", fields, err, want)
+		}
+	}
+}
+
+// Finding 10 of issue 8: negative gross amounts were stored. Amounts paid, prices and costs
+// cannot be negative; platform fees (reversals) and refunds can.
+func TestNegativeAmounts(t *testing.T) {
+	cat := NewCatalog()
+	nonNegative := map[string][]string{
+		"orders":          {"gross_amount", "shipping_cost", "cogs", "ad_cost"},
+		"order_items":     {"unit_price"},
+		"shipments":       {"shipping_cost"},
+		"ads":             {"spend", "attributed_sales"},
+		"inventory":       {"unit_cost"},
+		"purchase_orders": {"amount"},
+	}
+	signed := map[string][]string{"orders": {"platform_fee"}, "returns": {"refund_amount"}}
+	for _, k := range cat.All() {
+		for _, c := range k.Columns {
+			if !c.Money {
+				continue
+			}
+			want := slices.Contains(nonNegative[k.Name], c.Name)
+			if !want && !slices.Contains(signed[k.Name], c.Name) {
+				t.Errorf("%s.%s: money column in neither list", k.Name, c.Name)
+			}
+			if got := c.Min != nil && *c.Min == 0; got != want {
+				t.Errorf("%s.%s: non-negative %v, want %v", k.Name, c.Name, got, want)
+			}
+		}
+	}
+	k := orders(t)
+	p, err := NewParser(k, []string{"order_id", "platform", "country", "store", "created_at", "currency", "gross_amount", "platform_fee"}, NewZones(), []byte("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Parse(3, []string{"A", "amazon", "BR", "s", "2026-03-02 10:00:00", "BRL", "-10", "-2"})
+	want := `row 3, column gross_amount: must not be negative: it is an amount paid, a price or a cost (fee reversals belong in platform_fee, refunds in returns) (value "-10")`
+	if err == nil || err.Error() != want {
+		t.Errorf("negative gross: %v", err)
+	}
+	row, err := p.Parse(3, []string{"A", "amazon", "BR", "s", "2026-03-02 10:00:00", "BRL", "0", "-2.5"})
+	if err != nil || row[k.Col("platform_fee")] != -2.5 || row[k.Col("gross_amount")] != 0.0 {
+		t.Errorf("zero gross and a fee reversal: %v, %v", row, err)
+	}
 }
