@@ -42,6 +42,9 @@ type Options struct {
 	// columns, for exports whose headers differ ("pedido" → order_id). Unmapped columns keep
 	// their names.
 	Rename map[string]string
+	// Guard, if set, keeps the batch inside a restricted writer's countries and platforms,
+	// judged on the stored records the rows would replace as well as on the rows.
+	Guard *store.WriteGuard
 	// Wrap, if set, wraps each opened file (e.g. with a progress bar); size is -1 if unknown.
 	Wrap func(name string, size int64, r io.Reader) io.Reader
 }
@@ -126,7 +129,7 @@ func (im *Importer) Import(ctx context.Context, opt Options, inputs ...Input) (R
 	if opt.Source == "" {
 		opt.Source = "upload"
 	}
-	counts, err := im.Store.Apply(ctx, store.Batch{Tenant: opt.Tenant, Kind: kind, Source: opt.Source, File: names,
+	counts, err := im.Store.Apply(ctx, store.Batch{Tenant: opt.Tenant, Kind: kind, Source: opt.Source, File: names, Guard: opt.Guard,
 		AfterMerge: metric.KeepRollups(im.Store.Engine())}, src)
 	res := Result{Kind: kind.Name, Counts: counts, Elapsed: im.Now().Sub(start)}
 	if cerr := src.close(); err == nil && cerr != nil {

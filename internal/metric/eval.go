@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -518,10 +519,10 @@ func (p *plan) assemble(d *Definition, res *results, asOf time.Time) []Row {
 				row.Value = &v
 			}
 			if d.IsRatio() {
-				if v, ok := vars[d.Value.Ratio[0]]; ok {
+				if v, ok := vars[d.Value.Ratio[0]]; ok && finite(v) {
 					row.Numerator = &v
 				}
-				if v, ok := vars[d.Value.Ratio[1]]; ok {
+				if v, ok := vars[d.Value.Ratio[1]]; ok && finite(v) {
 					row.Denominator = &v
 				}
 			}
@@ -604,3 +605,6 @@ func (p *plan) measureValue(m *measure, res *results, key scope, pi int, per Per
 		return 0, true // no records: a count is zero
 	}
 }
+
+// finite tells a number that can be shown, compared and written as JSON (not NaN or ±Inf).
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

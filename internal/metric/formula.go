@@ -2,6 +2,7 @@ package metric
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,7 +146,17 @@ func (p *formulaParser) factor(depth int) (*formula, error) {
 }
 
 // eval computes the formula; vars maps names to values (absent = no value).
+// eval computes the formula; a value that is not a finite number (a ratio of huge sums, a
+// variable that overflowed) is no value rather than ±Inf or NaN on the board.
 func (f *formula) eval(vars map[string]float64) (float64, bool) {
+	v, ok := f.calc(vars)
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
+	}
+	return v, true
+}
+
+func (f *formula) calc(vars map[string]float64) (float64, bool) {
 	if f.op == 0 {
 		if f.name == "" {
 			return f.num, true

@@ -97,6 +97,9 @@ func ApplyBatch(ctx context.Context, db *sql.DB, l Loader, b Batch, src RowSourc
 			return c, fmt.Errorf("store: lock %s: %w", b.Kind.Name, err)
 		}
 	}
+	if err = b.Guard.check(ctx, tx, b.Kind, stage, b.Tenant); err != nil {
+		return c, err
+	}
 	days := map[string]DateRange{}
 	if b.AfterMerge != nil && m.Replaced != "" {
 		if err = dayRanges(ctx, tx, m.Replaced, b.Tenant, m.DayColumns, days); err != nil {

@@ -78,6 +78,9 @@ type Batch struct {
 	Kind   *record.Kind
 	Source string // where the rows came from: "upload", a connector, an ERP name
 	File   string // file name, if any
+	// Guard, if set, refuses the batch when a row or a stored row it would replace lies
+	// outside the writer's countries or platforms (a ScopeError).
+	Guard *WriteGuard
 	// AfterMerge, if set, runs inside the batch's transaction after its rows are merged and
 	// before the commit (e.g. to refresh the KPI rollups of the days the batch touched). An
 	// error rolls the whole batch back.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -39,6 +40,9 @@ func AddTargets(ctx context.Context, db *sql.DB, tenant string, rows []TargetRow
 			if !contains(targetScope, d) {
 				return fmt.Errorf("store: target %s: unknown scope dimension %q", r.KPI, d)
 			}
+		}
+		if (r.Value != nil && !finite(*r.Value)) || !finite(r.Yellow) || r.Yellow < 0 {
+			return fmt.Errorf("store: target %s: value and yellow band must be finite numbers (yellow not negative)", r.KPI)
 		}
 		args := []any{tenant, randomHex(12), r.KPI}
 		for _, d := range targetScope {
@@ -115,3 +119,6 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// finite tells a number that can be stored, compared and written as JSON (not NaN or ±Inf).
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -3,6 +3,7 @@ package target
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -37,6 +38,12 @@ func ParseFile(src []byte, today time.Time, kpiExists, eventExists func(string) 
 		}
 		if err := Scope(e.Scope).Validate(); err != nil {
 			return nil, bad("scope", "%v", err)
+		}
+		if e.Target != nil && (math.IsNaN(*e.Target) || math.IsInf(*e.Target, 0)) {
+			return nil, bad("target", "must be a finite number, got %v", *e.Target)
+		}
+		if math.IsNaN(e.Yellow) || math.IsInf(e.Yellow, 0) {
+			return nil, bad("yellow", "must be a finite number, got %v", e.Yellow)
 		}
 		if e.Yellow < 0 {
 			return nil, bad("yellow", "must not be negative")

@@ -11,6 +11,7 @@ import (
 
 	"pulso/internal/alert"
 	"pulso/internal/metric"
+	"pulso/internal/store"
 )
 
 // The JSON API serves the same services as the pages. Errors are {"error": {"code", "message"}}.
@@ -277,6 +278,11 @@ func (s *server) apiImport(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	}
 	s.uploads.take(up.ID, up.Tenant, up.UserID)
 	res, err := s.commit(r.Context(), c.user, up, clientIP(r))
+	if errors.Is(err, store.ErrOutOfScope) {
+		writeJSON(w, http.StatusForbidden, map[string]any{"error": map[string]string{"code": "out_of_scope",
+			"message": c.loc.MustT("import.scope_refused", nil) + " " + err.Error()}, "report": rep})
+		return
+	}
 	if err != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]string{"code": "import_failed", "message": err.Error()}, "report": rep})
 		return

@@ -42,9 +42,9 @@ func (s *server) parseBoardQuery(v url.Values) (boardQuery, error) {
 	}
 	q.Date = s.today().AddDate(0, 0, -1)
 	if d := v.Get("date"); d != "" {
-		t, err := time.Parse(time.DateOnly, d)
+		t, err := parseDay("date", d)
 		if err != nil {
-			return q, badRequest("error.bad_param", map[string]any{"Source": "date"}, err)
+			return q, err
 		}
 		q.Date = t
 	}

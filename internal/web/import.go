@@ -12,6 +12,7 @@ import (
 	"pulso/internal/ingest"
 	"pulso/internal/ingest/reader"
 	"pulso/internal/record"
+	"pulso/internal/store"
 )
 
 type importView struct {
@@ -39,26 +40,6 @@ func (s *server) importPage(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	s.render(w, r, http.StatusOK, "import", v)
 }
 
-// saveUpload copies an uploaded body to a temporary file, at most MaxUpload bytes.
-func (s *server) saveUpload(body io.Reader, name string) (string, error) {
-	tmp, err := os.CreateTemp("", "pulso-upload-*"+filepath.Ext(name))
-	if err != nil {
-		return "", err
-	}
-	n, err := io.Copy(tmp, io.LimitReader(body, s.cfg.MaxUpload+1))
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && n > s.cfg.MaxUpload {
-		err = badRequest("import.too_large", map[string]any{"Count": s.cfg.MaxUpload >> 20}, nil)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return "", err
-	}
-	return tmp.Name(), nil
-}
-
 // receive reads the multipart form's kind and file into a checked upload.
 func (s *server) receive(ctx context.Context, u *User, kindName string, file io.Reader, name string) (*upload, *checkReport, error) {
 	kind, err := record.NewCatalog().Kind(kindName)
@@ -70,7 +51,10 @@ func (s *server) receive(ctx context.Context, u *User, kindName string, file io.
 	if err != nil {
 		return nil, &checkReport{Kind: kind.Name, File: name, FileError: err.Error()}, nil
 	}
-	path, err := s.saveUpload(file, name)
+	path, err := s.uploads.receive(u.Tenant, u.ID, name, file, s.cfg.MaxUpload)
+	if errors.Is(err, errTooLarge) {
+		err = badRequest("import.too_large", map[string]any{"Count": s.cfg.MaxUpload >> 20}, nil)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -189,7 +173,8 @@ func (s *server) commit(ctx context.Context, u *User, up *upload, ip string) (in
 		}
 		return f, st.Size(), nil
 	}}
-	res, err := ingest.New(s.cfg.Store).Import(ctx, ingest.Options{Tenant: u.Tenant, Kind: up.Kind, Source: "upload", Rename: up.Mapping}, in)
+	res, err := ingest.New(s.cfg.Store).Import(ctx, ingest.Options{Tenant: u.Tenant, Kind: up.Kind, Source: "upload", Rename: up.Mapping,
+		Guard: &store.WriteGuard{Countries: u.Scopes.Countries, Platforms: u.Scopes.Platforms}}, in)
 	if err != nil {
 		return res, err
 	}
@@ -213,8 +198,13 @@ func (s *server) importCommit(w http.ResponseWriter, r *http.Request, c *reqctx)
 	res, err := s.commit(r.Context(), c.user, up, clientIP(r))
 	if err != nil {
 		// ingest names the file, row and column of what it refused
+		status := http.StatusUnprocessableEntity
 		v.Error = c.loc.MustT("import.failed", nil) + " " + err.Error()
-		s.render(w, r, http.StatusUnprocessableEntity, "import", v)
+		if errors.Is(err, store.ErrOutOfScope) {
+			status = http.StatusForbidden
+			v.Error = c.loc.MustT("import.scope_refused", nil) + " " + err.Error()
+		}
+		s.render(w, r, status, "import", v)
 		return
 	}
 	v.Result = &res

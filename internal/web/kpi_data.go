@@ -59,9 +59,9 @@ func (s *server) parseKPIQuery(v url.Values) (kpiQuery, error) {
 	}
 	q.To = s.today().AddDate(0, 0, -1)
 	if t := v.Get("to"); t != "" {
-		d, err := time.Parse(time.DateOnly, t)
+		d, err := parseDay("to", t)
 		if err != nil {
-			return q, badRequest("error.bad_param", map[string]any{"Source": "to"}, err)
+			return q, err
 		}
 		q.To = d
 	}
@@ -76,9 +76,9 @@ func (s *server) parseKPIQuery(v url.Values) (kpiQuery, error) {
 		q.From = q.To.AddDate(0, 0, -27)
 	}
 	if f := v.Get("from"); f != "" {
-		d, err := time.Parse(time.DateOnly, f)
+		d, err := parseDay("from", f)
 		if err != nil {
-			return q, badRequest("error.bad_param", map[string]any{"Source": "from"}, err)
+			return q, err
 		}
 		q.From = d
 	}

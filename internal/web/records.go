@@ -25,11 +25,11 @@ func (s *server) parseRecordsQuery(r *http.Request) (recordsQuery, error) {
 	v := r.URL.Query()
 	q := recordsQuery{KPI: r.PathValue("id"), Measure: v.Get("measure"), Asked: map[string]string{}, Page: 1}
 	var err error
-	if q.From, err = time.Parse(time.DateOnly, v.Get("from")); err != nil {
-		return q, badRequest("error.bad_param", map[string]any{"Source": "from"}, err)
+	if q.From, err = parseDay("from", v.Get("from")); err != nil {
+		return q, err
 	}
-	if q.To, err = time.Parse(time.DateOnly, v.Get("to")); err != nil {
-		return q, badRequest("error.bad_param", map[string]any{"Source": "to"}, err)
+	if q.To, err = parseDay("to", v.Get("to")); err != nil {
+		return q, err
 	}
 	if q.To.Before(q.From) || q.To.Sub(q.From) > 400*24*time.Hour {
 		return q, badRequest("error.bad_range", nil, nil)

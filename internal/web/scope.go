@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"pulso/internal/metric"
 )
@@ -83,4 +85,23 @@ func cloneFilters(f map[string][]string) map[string][]string {
 		out[k] = slices.Clone(v)
 	}
 	return out
+}
+
+// Dates a query may ask for: the years a seller's records can hold. Outside them, a date
+// is refused as a bad parameter (year 0001 once reached the engines and answered 500).
+var (
+	firstDay = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	lastDay  = time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// parseDay reads a YYYY-MM-DD query or form parameter named param.
+func parseDay(param, v string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, v)
+	if err == nil && (t.Before(firstDay) || t.After(lastDay)) {
+		err = fmt.Errorf("%s outside %s..%s", v, firstDay.Format(time.DateOnly), lastDay.Format(time.DateOnly))
+	}
+	if err != nil {
+		return time.Time{}, badRequest("error.bad_param", map[string]any{"Source": param}, err)
+	}
+	return t, nil
 }

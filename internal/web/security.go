@@ -7,7 +7,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // csp allows nothing but this origin: scripts and styles come from /static only (no inline
@@ -85,8 +88,20 @@ func (s *server) setCookie(w http.ResponseWriter, name, value string, maxAge int
 }
 
 // localPath keeps a redirect target on this site ("/kpi/x?y"); anything else becomes "/".
+// Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so
+// "/\t/evil.example" or "/\\evil.example" would leave the site: a target must be a plain
+// path — no control character, space or backslash anywhere, no scheme or host.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	if p == "" || p[0] != '/' || len(p) > 2048 || strings.HasPrefix(p, "//") {
+		return "/"
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f || r == '\\' || unicode.IsSpace(r) || r == utf8.RuneError {
+			return "/"
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return p

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -154,7 +155,7 @@ func parseAmount(s string, percent bool) (float64, bool) {
 		}
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) { // "NaN", "Inf" and "1e999" parse
 		return 0, false
 	}
 	if pct && percent {
@@ -199,9 +200,9 @@ func (s *server) addTarget(ctx context.Context, u *User, f targetForm, ip string
 			return badRequest("targets.bad_yellow", nil, nil)
 		}
 	}
-	from, err := time.Parse(time.DateOnly, f.From)
+	from, err := parseDay("effective_from", f.From)
 	if err != nil {
-		return badRequest("error.bad_param", map[string]any{"Source": "effective_from"}, err)
+		return err
 	}
 	row := store.TargetRow{KPI: d.ID, Scope: sc, Value: &val, Yellow: yellow, EffectiveFrom: from, Source: "user",
 		Note: strings.TrimSpace(f.Note), CreatedBy: who(u)}

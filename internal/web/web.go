@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -36,6 +38,9 @@ type Config struct {
 	Tenant string
 	// MaxUpload bounds an uploaded file (default 64 MiB).
 	MaxUpload int64
+	// UploadDir keeps checked uploads until they are committed (default pulso-uploads in the
+	// system's temporary directory); files left by an earlier run are removed at start.
+	UploadDir string
 }
 
 // server holds what the handlers share; it is built once by New and never changed after.
@@ -82,8 +87,14 @@ func newServer(cfg Config) (*server, error) {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 64 << 20
 	}
-	s := &server{cfg: cfg, log: cfg.Log.With("component", "web"), uploads: newUploads(cfg.Now)}
+	if cfg.UploadDir == "" {
+		cfg.UploadDir = filepath.Join(os.TempDir(), "pulso-uploads")
+	}
+	s := &server{cfg: cfg, log: cfg.Log.With("component", "web")}
 	var err error
+	if s.uploads, err = newUploads(cfg.UploadDir, cfg.Now); err != nil {
+		return nil, fmt.Errorf("web: upload directory: %w", err)
+	}
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
@@ -216,16 +227,17 @@ func (s *server) anon(h handler) http.HandlerFunc {
 // state-changing requests must carry the CSRF token.
 func (s *server) page(p auth.Action, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ck, err := r.Cookie(sessionCookie)
 		var u User
-		if err == nil && ck.Value != "" {
+		err := auth.ErrNoSession // no cookie: a first visit, signed out
+		ck, cerr := r.Cookie(sessionCookie)
+		if cerr == nil && ck.Value != "" {
 			u, err = s.cfg.Auth.Session(r.Context(), ck.Value)
 		}
 		if err != nil && !signedOut(err) {
 			s.fail(w, r, &reqctx{lang: s.language(r, nil), loc: s.cfg.Bundle.For(s.language(r, nil))}, err)
 			return
 		}
-		if err != nil || ck.Value == "" {
+		if err != nil {
 			if ck != nil {
 				s.setCookie(w, sessionCookie, "", -1)
 			}

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LocalTimes", testLocalTimes},
 		{"ValueTypes", testValueTypes},
 		{"BuyerRefPseudonymised", testBuyerRef},
+		{"WriteGuard", testWriteGuard},
 		{"KPIDefinitions", testKPIDefinitions},
 		{"Targets", testTargets},
 		{"SettingsAndAlerts", testSettingsAndAlerts},
