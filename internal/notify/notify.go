@@ -12,7 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"regexp"
+	"slices"
+	"strings"
 
 	"pulso/internal/notify/core"
 	"pulso/internal/notify/dingtalk"
@@ -21,6 +24,7 @@ import (
 	"pulso/internal/notify/slack"
 	"pulso/internal/notify/webhook"
 	"pulso/internal/notify/wecom"
+	"pulso/internal/secret"
 )
 
 // Message is one notification, already localised; ID is its idempotency key.
@@ -82,10 +86,148 @@ func (c ChannelConfig) Validate() error {
 			return fmt.Errorf("notify: channel %s: type %s has a %s block too", c.Name, c.Type, t)
 		}
 	}
+	if c.Sealed() {
+		// The block was checked in clear before it was sealed, and is checked again once
+		// opened for sending; here only the sealed values' form can be checked.
+		for _, s := range c.Secrets() {
+			if _, err := secret.KeyID(s.Value); secret.IsSealed(s.Value) && err != nil {
+				return fmt.Errorf("notify: channel %s: %s %w", c.Name, s.Field, err)
+			}
+		}
+		return nil
+	}
 	if err := c.block().Validate(); err != nil {
 		return fmt.Errorf("notify: channel %s: %w", c.Name, err)
 	}
 	return nil
+}
+
+// Secret is one secret value of a channel.
+type Secret struct {
+	// Field names it under the channel as the YAML does: "dingtalk.url", "email.password",
+	// "webhook.headers.Authorization".
+	Field string
+	// Path is Field as YAML keys: ["webhook", "headers", "Authorization"].
+	Path  []string
+	Value string
+}
+
+// slot is where one secret lives in a ChannelConfig.
+type slot struct {
+	path []string
+	get  func() string
+	set  func(string)
+}
+
+func field(p *string, path ...string) slot {
+	return slot{path: path, get: func() string { return *p }, set: func(v string) { *p = v }}
+}
+
+// slots lists the secret fields of c's block: the webhook URLs (their query or path holds the
+// token), the signing secrets, the SMTP password and the webhook's header values. This is the
+// one list of what is secret in a channel; a new secret field goes here.
+func (c *ChannelConfig) slots() []slot {
+	switch {
+	case c.Type == DingTalk && c.DingTalk != nil:
+		return []slot{field(&c.DingTalk.URL, DingTalk, "url"), field(&c.DingTalk.Secret, DingTalk, "secret")}
+	case c.Type == Feishu && c.Feishu != nil:
+		return []slot{field(&c.Feishu.URL, Feishu, "url"), field(&c.Feishu.Secret, Feishu, "secret")}
+	case c.Type == WeCom && c.WeCom != nil:
+		return []slot{field(&c.WeCom.URL, WeCom, "url")}
+	case c.Type == Slack && c.Slack != nil:
+		return []slot{field(&c.Slack.URL, Slack, "url")}
+	case c.Type == Email && c.Email != nil:
+		return []slot{field(&c.Email.Password, Email, "password")}
+	case c.Type == Webhook && c.Webhook != nil:
+		w := c.Webhook
+		out := []slot{field(&w.URL, Webhook, "url"), field(&w.Secret, Webhook, "secret")}
+		for _, k := range slices.Sorted(maps.Keys(w.Headers)) {
+			out = append(out, slot{path: []string{Webhook, "headers", k},
+				get: func() string { return w.Headers[k] }, set: func(v string) { w.Headers[k] = v }})
+		}
+		return out
+	}
+	return nil
+}
+
+// Secrets lists the channel's secret values that are set, in a fixed order.
+func (c ChannelConfig) Secrets() []Secret {
+	var out []Secret
+	for _, s := range c.slots() {
+		if v := s.get(); v != "" {
+			out = append(out, Secret{Field: strings.Join(s.path, "."), Path: s.path, Value: v})
+		}
+	}
+	return out
+}
+
+// Sealed tells whether any of the channel's secrets is sealed (secret.IsSealed): such a
+// channel cannot send until its secrets are opened.
+func (c ChannelConfig) Sealed() bool {
+	for _, s := range c.Secrets() {
+		if secret.IsSealed(s.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// MapSecrets returns a copy of c in which every set secret is replaced by what f returns
+// for it (to seal, open or mask them). c itself is not changed; the first error stops.
+func (c ChannelConfig) MapSecrets(f func(Secret) (string, error)) (ChannelConfig, error) {
+	out := c.clone()
+	for _, s := range out.slots() {
+		v := s.get()
+		if v == "" {
+			continue
+		}
+		nv, err := f(Secret{Field: strings.Join(s.path, "."), Path: s.path, Value: v})
+		if err != nil {
+			return c, err
+		}
+		s.set(nv)
+	}
+	return out, nil
+}
+
+// Masked returns c with every secret shown as secret.Mask shows it ("••••abcd", or "••••"
+// for a sealed or short one): what a settings page may display.
+func (c ChannelConfig) Masked() ChannelConfig {
+	out, _ := c.MapSecrets(func(s Secret) (string, error) { return secret.Mask(s.Value), nil })
+	return out
+}
+
+// clone copies the blocks and the header map, so that changing the copy's secrets leaves c
+// as it was.
+func (c ChannelConfig) clone() ChannelConfig {
+	out := c
+	if c.DingTalk != nil {
+		v := *c.DingTalk
+		out.DingTalk = &v
+	}
+	if c.Feishu != nil {
+		v := *c.Feishu
+		out.Feishu = &v
+	}
+	if c.WeCom != nil {
+		v := *c.WeCom
+		out.WeCom = &v
+	}
+	if c.Slack != nil {
+		v := *c.Slack
+		out.Slack = &v
+	}
+	if c.Email != nil {
+		v := *c.Email
+		v.To = slices.Clone(c.Email.To)
+		out.Email = &v
+	}
+	if c.Webhook != nil {
+		v := *c.Webhook
+		v.Headers = maps.Clone(c.Webhook.Headers)
+		out.Webhook = &v
+	}
+	return out
 }
 
 type validator interface {
@@ -148,6 +290,11 @@ func (c ChannelConfig) LogValue() slog.Value {
 func Build(cfg ChannelConfig) (Notifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	for _, s := range cfg.Secrets() {
+		if secret.IsSealed(s.Value) {
+			return nil, fmt.Errorf("notify: channel %s: %s is sealed: it must be opened with the secret key before sending", cfg.Name, s.Field)
+		}
 	}
 	var (
 		n   Notifier
