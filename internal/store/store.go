@@ -47,6 +47,9 @@ type Store interface {
 	// WithBatchLock runs fn in one transaction that batches of (tenant, kind) wait for
 	// (e.g. to rebuild the KPI rollups of a kind).
 	WithBatchLock(ctx context.Context, tenant string, kind *record.Kind, fn func(ctx context.Context, tx *sql.Tx) error) error
+	// WithBatchLocks is WithBatchLock over several kinds at once, given in record.Kinds'
+	// order (privacy: forgetting a buyer, retention; store/privacy.go).
+	WithBatchLocks(ctx context.Context, tenant string, kinds []*record.Kind, fn func(ctx context.Context, tx *sql.Tx) error) error
 	// DB is the read side for the metric layer's generated queries.
 	DB() *sql.DB
 	Close() error

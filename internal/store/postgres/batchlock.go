@@ -12,3 +12,8 @@ import (
 func (d *DB) WithBatchLock(ctx context.Context, tenant string, kind *record.Kind, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	return store.WithBatchLock(ctx, d.db, loader{}, tenant, kind, fn)
 }
+
+// WithBatchLocks implements store.Store.
+func (d *DB) WithBatchLocks(ctx context.Context, tenant string, kinds []*record.Kind, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return store.WithBatchLocks(ctx, d.db, loader{}, tenant, kinds, fn)
+}
