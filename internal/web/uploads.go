@@ -66,7 +66,8 @@ func newUploads(dir string, now func() time.Time) (*uploads, error) {
 func userKey(tenant, userID string) string { return tenant + "\x00" + userID }
 
 // receive copies body into a new file of the directory, at most max bytes (too large:
-// errTooLarge), after making room for it among the user's waiting files.
+// errTooLarge). A user receives at most uploadsPerUser files at once; put makes room among
+// the waiting ones.
 func (u *uploads) receive(tenant, userID, name string, body io.Reader, max int64) (string, error) {
 	key := userKey(tenant, userID)
 	u.mu.Lock()
@@ -76,7 +77,6 @@ func (u *uploads) receive(tenant, userID, name string, body io.Reader, max int64
 		return "", errUploadsBusy
 	}
 	u.arriving[key]++
-	u.dropOldest(key, uploadsPerUser-u.arriving[key])
 	u.mu.Unlock()
 	defer func() {
 		u.mu.Lock()
