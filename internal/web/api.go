@@ -166,7 +166,7 @@ func (s *server) apiRecords(w http.ResponseWriter, r *http.Request, c *reqctx) {
 		s.apiFail(w, r, c, err)
 		return
 	}
-	recs, d, err := s.loadRecords(r.Context(), c.user, q)
+	recs, d, err := s.loadRecords(r.Context(), c.user, q, clientIP(r), format)
 	if err != nil {
 		s.apiFail(w, r, c, err)
 		return

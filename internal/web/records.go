@@ -47,8 +47,10 @@ func (s *server) parseRecordsQuery(r *http.Request) (recordsQuery, error) {
 	return q, nil
 }
 
-// loadRecords opens the records behind a value, inside the user's scope.
-func (s *server) loadRecords(ctx context.Context, u *User, q recordsQuery) (*metric.Records, *metric.Definition, error) {
+// loadRecords opens the records behind a value, inside the user's scope. Records are the
+// seller's business data (and pseudonymous buyers): the audit log keeps who saw or exported
+// which of them (format "" is a page, else the export format).
+func (s *server) loadRecords(ctx context.Context, u *User, q recordsQuery, ip, format string) (*metric.Records, *metric.Definition, error) {
 	if err := checkAsked(u, q.Asked); err != nil {
 		return nil, nil, err
 	}
@@ -91,6 +93,22 @@ func (s *server) loadRecords(ctx context.Context, u *User, q recordsQuery) (*met
 		}
 	}
 	recs.Rows = kept
+	action := "records.view"
+	if format != "" {
+		action = "records.export"
+	}
+	detail := map[string]string{"from": q.From.Format(time.DateOnly), "to": q.To.Format(time.DateOnly),
+		"page": strconv.Itoa(q.Page), "rows": strconv.Itoa(len(kept))}
+	if q.Measure != "" {
+		detail["measure"] = q.Measure
+	}
+	if format != "" {
+		detail["format"] = format
+	}
+	for dim, v := range q.Asked {
+		detail[dim] = v
+	}
+	s.audit(ctx, u, ip, action, "kpi:"+d.ID, detail)
 	return recs, d, nil
 }
 
@@ -123,7 +141,7 @@ func (s *server) recordsPage(w http.ResponseWriter, r *http.Request, c *reqctx) 
 		s.fail(w, r, c, err)
 		return
 	}
-	recs, d, err := s.loadRecords(r.Context(), c.user, q)
+	recs, d, err := s.loadRecords(r.Context(), c.user, q, clientIP(r), format)
 	if err != nil {
 		s.fail(w, r, c, err)
 		return

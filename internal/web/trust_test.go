@@ -230,3 +230,32 @@ func TestRestrictedImportCannotOverwriteOtherCountries(t *testing.T) {
 		t.Errorf("GMV changed after the fx upload")
 	}
 }
+
+// The audit trail keeps who saw and who exported which records.
+func TestRecordViewsAreAudited(t *testing.T) {
+	e := sharedEnv(t)
+	find := func(action, login, want string) bool {
+		rows, err := e.st.AuditLog(t.Context(), "default", 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range rows {
+			if a.Action == action && a.Login == login && a.Object == "kpi:gmv" && strings.Contains(a.Detail, want) {
+				return true
+			}
+		}
+		return false
+	}
+	if rec := e.get(t, "mx-manager", "/kpi/gmv/records?from=2026-11-20&to=2026-11-21&country=MX"); rec.Code != http.StatusOK {
+		t.Fatalf("records page: %d", rec.Code)
+	}
+	if !find("records.view", "mx-manager", "2026-11-20") {
+		t.Error("no records.view entry for mx-manager")
+	}
+	if rec := e.get(t, "analyst", "/api/v1/kpis/gmv/records?from=2026-11-22&to=2026-11-22&format=csv"); rec.Code != http.StatusOK {
+		t.Fatalf("records export: %d", rec.Code)
+	}
+	if !find("records.export", "analyst", "csv") {
+		t.Error("no records.export entry for analyst")
+	}
+}
