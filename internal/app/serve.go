@@ -23,14 +23,20 @@ import (
 const EvaluationHour = 7
 
 // background runs what a server does besides answering requests: each country's morning
-// evaluation of every tenant (on one node only: the leader) and the delivery of queued
+// evaluation of every tenant and each tenant's daily retention (on one node only: the leader) and the delivery of queued
 // messages (on every node; claims keep a message from being sent twice). It returns when ctx ends.
 func background(ctx context.Context, st store.Store, log *slog.Logger) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		lead(ctx, st, log, func(ctx context.Context) { scheduleEvaluations(ctx, st, log) })
+		lead(ctx, st, log, func(ctx context.Context) {
+			// The leader's jobs run side by side and all end with ctx (with the leadership).
+			var jobs sync.WaitGroup
+			jobs.Go(func() { dailyRetention(ctx, st, log) })
+			scheduleEvaluations(ctx, st, log)
+			jobs.Wait()
+		})
 	}()
 	go func() {
 		defer wg.Done()
