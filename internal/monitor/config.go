@@ -4,6 +4,8 @@ package monitor
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,7 +14,10 @@ import (
 
 	"pulso/internal/alert"
 	"pulso/internal/i18n"
+	"pulso/internal/metric"
 	"pulso/internal/notify"
+	"pulso/internal/secret"
+	"pulso/internal/store"
 	"pulso/internal/target"
 )
 
@@ -80,7 +85,11 @@ func (c *Config) Validate(kpiExists func(string) bool) error {
 			return fmt.Errorf("alerting: channel %s: defined twice", ch.Name)
 		}
 		channels[ch.Name] = true
-		if _, err := notify.Build(ch); err != nil {
+		check := func() error { _, err := notify.Build(ch); return err }
+		if ch.Sealed() { // checked in clear when applied, and again when opened for sending
+			check = ch.Validate
+		}
+		if err := check(); err != nil {
 			return fmt.Errorf("alerting: channel %s: %w", ch.Name, err)
 		}
 	}
@@ -171,4 +180,188 @@ func (c *Config) contact(id string) (Contact, bool) {
 		}
 	}
 	return Contact{}, false
+}
+
+// Redacted returns the configuration with every channel secret masked (notify.Masked:
+// "••••abcd" for an opened secret, "••••" for a sealed one), for display.
+func (c Config) Redacted() Config {
+	out := c
+	out.Channels = make([]notify.ChannelConfig, len(c.Channels))
+	for i, ch := range c.Channels {
+		out.Channels[i] = ch.Masked()
+	}
+	return out
+}
+
+// LoadOpenConfig is LoadConfig with the channels' secrets opened with keys, for sending: the
+// opened secrets live in memory only. A stored document written before secrets were sealed
+// loads without any key.
+func LoadOpenConfig(ctx context.Context, st store.Store, tenant string, cat *metric.Catalog, keys *secret.Keyring) (Config, error) {
+	exists := func(id string) bool { _, err := cat.Get(id); return err == nil }
+	body, err := st.Setting(ctx, tenant, SettingName)
+	if errors.Is(err, store.ErrNotFound) {
+		c := Default()
+		return c, c.Validate(exists)
+	}
+	if err != nil {
+		return Config{}, err
+	}
+	opened, err := OpenSecrets([]byte(body), tenant, keys)
+	if err != nil {
+		return Config{}, err
+	}
+	return ParseConfig(opened, exists)
+}
+
+// SecretError names the tenant, channel and field whose secret could not be sealed or
+// opened, and why (secret.ErrUnknownKey, secret.ErrOpen, ...). It never holds the value.
+type SecretError struct {
+	Tenant, Channel, Field string
+	Err                    error
+}
+
+func (e *SecretError) Error() string {
+	return fmt.Sprintf("alerting of tenant %s: channel %s: %s: %v", e.Tenant, e.Channel, e.Field, e.Err)
+}
+
+func (e *SecretError) Unwrap() error { return e.Err }
+
+// binding ties a channel secret to its tenant, channel and field, so that a sealed value
+// copied to another tenant, channel or field does not open. The channel's name (not its
+// position) is used: reordering channels keeps their secrets valid.
+func binding(tenant, channel string, s notify.Secret) secret.Binding {
+	return secret.Binding{Tenant: tenant, Field: SettingName + "/channels/" + channel + "/" + strings.Join(s.Path, "/")}
+}
+
+// SealSecrets returns the alerting document src with every channel secret sealed under the
+// current key for tenant. A value in clear is sealed; one sealed under an old key is opened
+// and sealed again under the current key; one already under the current key is checked and
+// kept. The rest of the document (comments, order, other fields) stays as written. Any
+// failure returns no document, so the stored one is left as it was.
+func SealSecrets(src []byte, tenant string, keys *secret.Keyring) ([]byte, error) {
+	current := keys.Current()
+	return editSecrets(src, tenant, func(b secret.Binding, v string) (string, error) {
+		if !secret.IsSealed(v) {
+			return keys.Seal(v, b)
+		}
+		plain, err := keys.Open(v, b)
+		if err != nil {
+			return "", err
+		}
+		if id, _ := secret.KeyID(v); id == current {
+			return v, nil
+		}
+		return keys.Seal(plain, b)
+	})
+}
+
+// OpenSecrets returns src with every sealed channel secret opened (values in clear stay).
+// The result holds secrets in clear: parse it for sending, never store, log or show it.
+func OpenSecrets(src []byte, tenant string, keys *secret.Keyring) ([]byte, error) {
+	return editSecrets(src, tenant, func(b secret.Binding, v string) (string, error) {
+		if !secret.IsSealed(v) {
+			return v, nil
+		}
+		return keys.Open(v, b)
+	})
+}
+
+// SecretCount says how a document's channel secrets are stored: how many in clear, and how
+// many sealed under each key id.
+type SecretCount struct {
+	Plain int
+	ByKey map[string]int
+}
+
+// CountSecrets counts the channel secrets of an alerting document.
+func CountSecrets(src []byte, tenant string) (SecretCount, error) {
+	n := SecretCount{ByKey: map[string]int{}}
+	_, err := editSecrets(src, tenant, func(_ secret.Binding, v string) (string, error) {
+		if !secret.IsSealed(v) {
+			n.Plain++
+			return v, nil
+		}
+		id, err := secret.KeyID(v)
+		if err != nil {
+			return "", err
+		}
+		n.ByKey[id]++
+		return v, nil
+	})
+	return n, err
+}
+
+// editSecrets replaces every channel secret of the document by what fn returns for it. The
+// document is edited as a YAML tree, so that only those values change; when none does, src
+// comes back as it was.
+func editSecrets(src []byte, tenant string, fn func(b secret.Binding, v string) (string, error)) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, fmt.Errorf("alerting: %w", err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return src, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, errors.New("alerting: the document is not a mapping")
+	}
+	list := mapValue(root, "channels")
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return src, nil // no channels, or a shape ParseConfig reports
+	}
+	changed := false
+	for i, item := range list.Content {
+		var ch notify.ChannelConfig
+		if err := item.Decode(&ch); err != nil {
+			return nil, fmt.Errorf("alerting: channels[%d]: %w", i, err)
+		}
+		for _, s := range ch.Secrets() {
+			n := item
+			for _, k := range s.Path {
+				if n != nil && (n.Kind == yaml.AliasNode || n.Anchor != "") {
+					n = nil
+				}
+				n = mapValue(n, k)
+			}
+			if n == nil || n.Kind != yaml.ScalarNode || n.Anchor != "" {
+				return nil, &SecretError{Tenant: tenant, Channel: ch.Name, Field: s.Field,
+					Err: errors.New("a secret must be written in place, not through a YAML anchor, alias or merge")}
+			}
+			v, err := fn(binding(tenant, ch.Name, s), n.Value)
+			if err != nil {
+				return nil, &SecretError{Tenant: tenant, Channel: ch.Name, Field: s.Field, Err: err}
+			}
+			if v != n.Value {
+				n.Value, n.Tag, n.Style = v, "!!str", 0
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return src, nil
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, fmt.Errorf("alerting: write the document: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("alerting: write the document: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// mapValue returns the value of key in a mapping node, or nil.
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
 }
