@@ -2,11 +2,12 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"pulso/internal/store"
+	"pulso/internal/store/postgres"
 )
 
+// openPostgres opens the PostgreSQL store of a postgres:// or postgresql:// URL.
 func openPostgres(ctx context.Context, dsn string) (store.Store, error) {
-	return nil, errors.New("postgres: not wired yet")
+	return postgres.Open(ctx, dsn)
 }
