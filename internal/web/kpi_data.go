@@ -75,6 +75,9 @@ func (s *server) parseKPIQuery(v url.Values) (kpiQuery, error) {
 	default:
 		q.From = q.To.AddDate(0, 0, -27)
 	}
+	if q.From.Before(firstDay) { // the default span of an early "to"
+		q.From = firstDay
+	}
 	if f := v.Get("from"); f != "" {
 		d, err := parseDay("from", f)
 		if err != nil {
