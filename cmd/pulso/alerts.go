@@ -149,6 +149,12 @@ func newAlertCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "alerting saved: %d channel(s), %d contact(s), %d owner entr(ies), %d rule(s), %d silence(s)\n",
 				len(cfg.Channels), len(cfg.Contacts), len(cfg.Owners), len(cfg.Rules), len(cfg.Silences))
+			if cfg.KeyCreated != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "created key file %s (mode 0600): back it up apart from the database, without it the secrets cannot be opened\n", cfg.KeyCreated)
+			}
+			if cfg.Sealed > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%d channel secret(s) stored sealed with key %s\n", cfg.Sealed, cfg.KeyID)
+			}
 			return nil
 		},
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"pulso/internal/monitor"
 	"pulso/internal/notify"
 	"pulso/internal/outbox"
+	"pulso/internal/secret"
 	"pulso/internal/store"
 )
 
@@ -77,11 +79,13 @@ func Evaluate(ctx context.Context, dsn, tenant string, asOf time.Time) (EvalResu
 	if err != nil {
 		return r, err
 	}
-	if r.Result, err = m.Evaluate(ctx, tenant, cfg, asOf); err != nil {
+	// The channels' secrets are opened first: without the right key nothing is evaluated,
+	// stored or queued.
+	notifiers, err := tenantNotifiers(ctx, st, tenant, m.Engine.Catalog, secretKeys())
+	if err != nil {
 		return r, err
 	}
-	notifiers, err := notify.BuildAll(cfg.Channels)
-	if err != nil {
+	if r.Result, err = m.Evaluate(ctx, tenant, cfg, asOf); err != nil {
 		return r, err
 	}
 	d := &outbox.Dispatcher{DB: st.DB(), Tenant: tenant, Notifiers: notifiers, Log: m.Log}
@@ -140,27 +144,253 @@ func Acknowledge(ctx context.Context, dsn, tenant, id, who string) error {
 	return fmt.Errorf("no firing alert %q for tenant %s (see `pulso alerts --state firing`)", id, tenant)
 }
 
+// AlertingApplied is what `pulso alert apply` reports: the configuration as stored (its
+// secrets sealed) and how they were sealed.
+type AlertingApplied struct {
+	monitor.Config
+	Sealed     int    // channel secrets stored sealed
+	KeyID      string // the key that sealed them
+	KeyCreated string // the key file created for them, when no key existed yet
+}
+
 // ApplyAlerting checks and stores the tenant's alerting YAML (channels, contacts, owners,
-// rules, silences).
-func ApplyAlerting(ctx context.Context, dsn, tenant, path, by string) (monitor.Config, error) {
+// rules, silences), with its channel secrets sealed under the current secret key (a key file
+// is created on first use when none is configured).
+func ApplyAlerting(ctx context.Context, dsn, tenant, path, by string) (AlertingApplied, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return monitor.Config{}, err
+		return AlertingApplied{}, err
+	}
+	if err := store.ValidTenant(tenant); err != nil {
+		return AlertingApplied{}, err
 	}
 	st, err := OpenStore(ctx, dsn)
 	if err != nil {
-		return monitor.Config{}, err
+		return AlertingApplied{}, err
 	}
 	defer st.Close()
+	return applyAlerting(ctx, st, tenant, path, src, by, secretKeys())
+}
+
+func applyAlerting(ctx context.Context, st store.Store, tenant, path string, src []byte, by string, keys secret.Source) (AlertingApplied, error) {
+	var out AlertingApplied
 	cat, err := Catalog(ctx, st, tenant)
 	if err != nil {
-		return monitor.Config{}, err
+		return out, err
 	}
-	cfg, err := monitor.ParseConfig(src, func(id string) bool { _, err := cat.Get(id); return err == nil })
+	exists := func(id string) bool { _, err := cat.Get(id); return err == nil }
+	// Check the document as written first, so that errors point at what the user wrote.
+	if _, err := monitor.ParseConfig(src, exists); err != nil {
+		return out, fmt.Errorf("%s: %w", path, err)
+	}
+	n, err := monitor.CountSecrets(src, tenant)
 	if err != nil {
-		return monitor.Config{}, fmt.Errorf("%s: %w", path, err)
+		return out, fmt.Errorf("%s: %w", path, err)
 	}
-	return cfg, st.PutSetting(ctx, tenant, monitor.SettingName, string(src), by)
+	body := src
+	if n.Plain+len(n.ByKey) > 0 {
+		kr, created, err := keys.LoadOrCreate()
+		if err != nil {
+			return out, err
+		}
+		// Values the file already holds sealed must open for this tenant, and the opened
+		// channels must check in full before anything is stored.
+		opened, err := monitor.OpenSecrets(src, tenant, kr)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", path, err)
+		}
+		if _, err := monitor.ParseConfig(opened, exists); err != nil {
+			return out, fmt.Errorf("%s: %w", path, err)
+		}
+		if body, err = monitor.SealSecrets(src, tenant, kr); err != nil {
+			return out, fmt.Errorf("%s: %w", path, err)
+		}
+		out.KeyID, out.KeyCreated = kr.Current(), created
+	}
+	if out.Config, err = monitor.ParseConfig(body, exists); err != nil {
+		return out, fmt.Errorf("%s: sealed: %w", path, err)
+	}
+	if sn, err := monitor.CountSecrets(body, tenant); err == nil {
+		out.Sealed = sn.ByKey[out.KeyID]
+	}
+	return out, st.PutSetting(ctx, tenant, monitor.SettingName, string(body), by)
+}
+
+// secretKeys is where the secret keys come from: $PULSO_SECRET_KEY (and
+// $PULSO_SECRET_KEY_OLD), or the key file ($PULSO_SECRET_KEY_FILE, default
+// $XDG_CONFIG_HOME/pulso/pulso.key).
+func secretKeys() secret.Source {
+	def, _ := secret.DefaultFile() // without a home directory, only the variables can name a key
+	return secret.Source{Getenv: os.Getenv, DefaultFile: def}
+}
+
+// tenantNotifiers opens the tenant's channel secrets (in memory only) and builds its
+// notifiers. A missing or wrong key is an error that names the tenant, channel and field.
+func tenantNotifiers(ctx context.Context, st store.Store, tenant string, cat *metric.Catalog, keys secret.Source) (map[string]notify.Notifier, error) {
+	kr, err := keys.Load()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := monitor.LoadOpenConfig(ctx, st, tenant, cat, kr)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := notify.BuildAll(cfg.Channels)
+	if err != nil {
+		return nil, fmt.Errorf("alerting of tenant %s: %w", tenant, err)
+	}
+	return ns, nil
+}
+
+// deliverQueued sends the tenant's queued messages once, through its own channels.
+func deliverQueued(ctx context.Context, st store.Store, tenant string, keys secret.Source, log *slog.Logger) (sent, failed int, err error) {
+	cat, err := Catalog(ctx, st, tenant)
+	if err != nil {
+		return 0, 0, err
+	}
+	ns, err := tenantNotifiers(ctx, st, tenant, cat, keys)
+	if err != nil || len(ns) == 0 {
+		return 0, 0, err
+	}
+	d := &outbox.Dispatcher{DB: st.DB(), Tenant: tenant, Notifiers: ns, Log: log}
+	return d.RunOnce(ctx)
+}
+
+// SecretsReport says where the secret keys come from and how each tenant's secrets are
+// stored (`pulso secret status`), or what a rotation did (`pulso secret rotate`).
+type SecretsReport struct {
+	Source  string   // "$PULSO_SECRET_KEY" or "key file <path>"
+	Current string   // the id of the key that seals ("" when none is configured)
+	Keys    []string // every configured key id, the current one first
+	Created string   // the key file a rotation created, when no key existed yet
+	Tenants []TenantSecrets
+}
+
+// TenantSecrets counts one tenant's stored secrets.
+type TenantSecrets struct {
+	Tenant  string
+	Plain   int            // stored in clear (written before sealing existed)
+	ByKey   map[string]int // sealed, by key id
+	Rotated int            // sealed again under the current key by this rotation
+}
+
+// SecretStatus reports which keys are configured and which ones the tenant's stored secrets
+// (every tenant's, when tenant is "") are sealed with.
+func SecretStatus(ctx context.Context, dsn, tenant string) (SecretsReport, error) {
+	st, err := OpenStore(ctx, dsn)
+	if err != nil {
+		return SecretsReport{}, err
+	}
+	defer st.Close()
+	return secretStatus(ctx, st, tenant, secretKeys())
+}
+
+func secretStatus(ctx context.Context, st store.Store, tenant string, keys secret.Source) (SecretsReport, error) {
+	r := SecretsReport{Source: keys.Describe()}
+	kr, err := keys.Load()
+	if err != nil {
+		return r, err
+	}
+	r.Current, r.Keys = kr.Current(), kr.IDs()
+	tenants, err := secretTenants(ctx, st, tenant)
+	if err != nil {
+		return r, err
+	}
+	for _, t := range tenants {
+		body, err := st.Setting(ctx, t, monitor.SettingName)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return r, err
+		}
+		n, err := monitor.CountSecrets([]byte(body), t)
+		if err != nil {
+			return r, fmt.Errorf("tenant %s: %w", t, err)
+		}
+		r.Tenants = append(r.Tenants, TenantSecrets{Tenant: t, Plain: n.Plain, ByKey: n.ByKey})
+	}
+	return r, nil
+}
+
+// RotateSecrets seals every stored secret of the tenant (every tenant, when tenant is "")
+// under the current key: values in clear and values under old keys. Each tenant's secrets
+// live in one settings document written in one transaction, so a tenant is rotated whole or
+// not at all; a tenant that fails (a key missing) is reported and the others go on.
+func RotateSecrets(ctx context.Context, dsn, tenant, by string) (SecretsReport, error) {
+	st, err := OpenStore(ctx, dsn)
+	if err != nil {
+		return SecretsReport{}, err
+	}
+	defer st.Close()
+	return rotateSecrets(ctx, st, tenant, by, secretKeys())
+}
+
+func rotateSecrets(ctx context.Context, st store.Store, tenant, by string, keys secret.Source) (SecretsReport, error) {
+	r, err := secretStatus(ctx, st, tenant, keys)
+	if err != nil {
+		return r, err
+	}
+	total := 0
+	for _, t := range r.Tenants {
+		total += t.Plain + len(t.ByKey)
+	}
+	if total == 0 {
+		return r, nil
+	}
+	kr, created, err := keys.LoadOrCreate()
+	if err != nil {
+		return r, err
+	}
+	r.Current, r.Keys, r.Created = kr.Current(), kr.IDs(), created
+	var errs []error
+	for i := range r.Tenants {
+		t := &r.Tenants[i]
+		if err := rotateTenant(ctx, st, t, kr, by); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return r, errors.Join(errs...)
+}
+
+func rotateTenant(ctx context.Context, st store.Store, t *TenantSecrets, kr *secret.Keyring, by string) error {
+	body, err := st.Setting(ctx, t.Tenant, monitor.SettingName)
+	if err != nil {
+		return err
+	}
+	sealed, err := monitor.SealSecrets([]byte(body), t.Tenant, kr)
+	if err != nil {
+		return err
+	}
+	n, err := monitor.CountSecrets(sealed, t.Tenant)
+	if err != nil {
+		return err
+	}
+	if string(sealed) != body {
+		if err := st.PutSetting(ctx, t.Tenant, monitor.SettingName, string(sealed), by); err != nil {
+			return fmt.Errorf("tenant %s: %w", t.Tenant, err)
+		}
+	}
+	t.Rotated = t.Plain
+	for id, c := range t.ByKey {
+		if id != kr.Current() {
+			t.Rotated += c
+		}
+	}
+	t.Plain, t.ByKey = n.Plain, n.ByKey
+	return nil
+}
+
+// secretTenants is the one tenant asked for, or every tenant the database knows.
+func secretTenants(ctx context.Context, st store.Store, tenant string) ([]string, error) {
+	if tenant != "" {
+		return []string{tenant}, store.ValidTenant(tenant)
+	}
+	l, ok := st.(lister)
+	if !ok {
+		return nil, errors.New("this store cannot list its tenants: name one with --tenant")
+	}
+	return l.Tenants(ctx)
 }
 
 // JudgeRows adds status and target to KPI rows (for `pulso kpi eval`).

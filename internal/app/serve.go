@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"pulso/internal/monitor"
-	"pulso/internal/notify"
-	"pulso/internal/outbox"
 	"pulso/internal/record"
 	"pulso/internal/store"
 )
@@ -114,21 +112,8 @@ func deliver(ctx context.Context, st store.Store, log *slog.Logger) {
 			log.Error("deliver: list tenants", "err", err)
 		}
 		for _, t := range tenants {
-			cat, err := Catalog(ctx, st, t)
-			if err != nil {
-				continue
-			}
-			cfg, err := monitor.LoadConfig(ctx, st, t, cat)
-			if err != nil || len(cfg.Channels) == 0 {
-				continue
-			}
-			ns, err := notify.BuildAll(cfg.Channels)
-			if err != nil {
-				log.Error("deliver: channels", "tenant", t, "err", err)
-				continue
-			}
-			d := &outbox.Dispatcher{DB: st.DB(), Tenant: t, Notifiers: ns, Log: log}
-			if _, _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			// The keys are read each round, so that a rotation needs no restart.
+			if _, _, err := deliverQueued(ctx, st, t, secretKeys(), log); err != nil && ctx.Err() == nil {
 				log.Error("deliver", "tenant", t, "err", err)
 			}
 		}
