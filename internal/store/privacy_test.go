@@ -13,8 +13,8 @@ func TestHolds(t *testing.T) {
 		{"1234", "1234", true},
 		{"buyer 1234 called", "1234", true},
 		{`{"buyer":"1234"}`, "1234", true},
-		{"912345", "1234", false},          // inside a longer number
-		{"12345 and 1234", "1234", true},   // the second occurrence stands alone
+		{"912345", "1234", false},           // inside a longer number
+		{"12345 and 1234", "1234", true},    // the second occurrence stands alone
 		{"ABUYER-X77Z", "buyer-x77", false}, // inside a longer token, any case
 		{"Buyer-X77.", "buyer-x77", true},
 		{"x@example.com", "x@example.com", true},
