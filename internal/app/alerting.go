@@ -381,16 +381,26 @@ func rotateTenant(ctx context.Context, st store.Store, t *TenantSecrets, kr *sec
 	return nil
 }
 
-// secretTenants is the one tenant asked for, or every tenant the database knows.
+// secretTenants is the one tenant asked for, or every tenant that has a document holding
+// secrets (a tenant may have channels before it has imported anything).
 func secretTenants(ctx context.Context, st store.Store, tenant string) ([]string, error) {
 	if tenant != "" {
 		return []string{tenant}, store.ValidTenant(tenant)
 	}
-	l, ok := st.(lister)
-	if !ok {
-		return nil, errors.New("this store cannot list its tenants: name one with --tenant")
+	rows, err := st.DB().QueryContext(ctx, `SELECT DISTINCT tenant_id FROM settings WHERE name = $1 ORDER BY tenant_id`, monitor.SettingName)
+	if err != nil {
+		return nil, fmt.Errorf("list the tenants with settings: %w", err)
 	}
-	return l.Tenants(ctx)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("list the tenants with settings: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 // JudgeRows adds status and target to KPI rows (for `pulso kpi eval`).
