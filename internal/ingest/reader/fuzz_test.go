@@ -231,6 +231,11 @@ func FuzzXLSX(f *testing.F) {
 	f.Add([]byte(head + `<row r="3"><c r="B3" s="1"><v>60</v></c></row><row r="2"><c r="A2"><v>1</v></c></row></sheetData></worksheet>`))
 	f.Add([]byte(head + `<!-- x --><row r="1"><c r="A1" s="1"><v>1e400</v></c><c r="Z1" s="3"><f>A1</f><v>-1</v></c></row><row r="1048577"/></sheetData></worksheet>`))
 
+	// Bombs (issue 8): a cell past Excel's 32767 characters, a run of whitespace, deep nesting.
+	f.Add([]byte(head + `<row><c t="inlineStr"><is><t>` + strings.Repeat("é", 32768) + `</t></is></c></row></sheetData></worksheet>`))
+	f.Add([]byte(head + `<row><c><v>1</v></c></row>` + strings.Repeat(" ", 40000) + `</sheetData></worksheet>`))
+	f.Add([]byte(head + `<row>` + strings.Repeat("<c><x>", 100) + `</row></sheetData></worksheet>`))
+
 	bigRow := regexp.MustCompile(`\d{5}`)
 	f.Fuzz(func(t *testing.T, xml []byte) {
 		if bigRow.Match(xml) {

@@ -136,8 +136,8 @@ func Open(name string, f Format) (Reader, error) {
 
 // OpenReader reads from an io.Reader (for uploads). CSV and NDJSON are streamed straight
 // from r. XLSX is a zip archive that needs random access, so OpenReader first copies r to a
-// temporary file (os.CreateTemp in the default temp directory) and opens that; the file is
-// removed by Close, or at once if OpenReader fails. The caller keeps ownership of r:
+// temporary file (os.CreateTemp in the default temp directory, at most 256 MiB) and opens
+// that; the file is removed by Close, or at once if OpenReader fails. The caller keeps ownership of r:
 // neither OpenReader nor Close closes it.
 func OpenReader(name string, f Format, r io.Reader) (Reader, error) {
 	switch f {
@@ -159,13 +159,19 @@ func OpenReader(name string, f Format, r io.Reader) (Reader, error) {
 			return nil, fmt.Errorf("%s: buffering the workbook: %w", name, err)
 		}
 		path := tmp.Name()
-		_, err = io.Copy(tmp, r)
+		// Copy one byte more than a workbook may have, so that a larger one is refused
+		// without filling the disk.
+		n, err := io.Copy(tmp, io.LimitReader(r, defaultLimits.fileBytes+1))
 		if cerr := tmp.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
 			os.Remove(path)
 			return nil, fmt.Errorf("%s: buffering the workbook: %w", name, err)
+		}
+		if n > defaultLimits.fileBytes {
+			os.Remove(path)
+			return nil, &Error{File: name, Reason: fmt.Sprintf("the workbook is larger than %s", size(defaultLimits.fileBytes))}
 		}
 		rd, err := openXLSX(name, path, path)
 		if err != nil {

@@ -48,7 +48,13 @@ type xlsxReader struct {
 
 var rawOpts = excelize.Options{RawCellValue: true}
 
-func openXLSX(name, path, tmp string) (r *xlsxReader, err error) {
+func openXLSX(name, path, tmp string) (*xlsxReader, error) {
+	return openXLSXLimits(name, path, tmp, defaultLimits)
+}
+
+// openXLSXLimits opens a workbook after checking it against lim (see xlsxLimits): nothing
+// reaches excelize before every part has been inflated once, counted and scanned.
+func openXLSXLimits(name, path, tmp string, lim xlsxLimits) (r *xlsxReader, err error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, err
 	}
@@ -64,12 +70,26 @@ func openXLSX(name, path, tmp string) (r *xlsxReader, err error) {
 	fail := func(reason string, err error) *Error {
 		return &Error{File: name, Reason: reason, err: err}
 	}
-	x.f, err = excelize.OpenFile(path, rawOpts)
-	if err != nil {
+	notWorkbook := func(err error) *Error {
 		if errors.Is(err, zip.ErrFormat) || errors.Is(err, excelize.ErrWorkbookFileFormat) {
-			return nil, fail("not an .xlsx workbook (a password-protected or legacy .xls file must be saved as .xlsx)", err)
+			return fail("not an .xlsx workbook (a password-protected or legacy .xls file must be saved as .xlsx)", err)
 		}
-		return nil, fail("cannot open the workbook: "+err.Error(), err)
+		return fail("cannot open the workbook: "+err.Error(), err)
+	}
+	if err := checkFile(name, path, lim); err != nil {
+		return nil, err
+	}
+	if x.zr, err = zip.OpenReader(path); err != nil {
+		return nil, notWorkbook(err)
+	}
+	if err := checkWorkbook(name, &x.zr.Reader, lim); err != nil {
+		return nil, err
+	}
+	opts := rawOpts
+	opts.UnzipSizeLimit, opts.UnzipXMLSizeLimit = lim.totalBytes, streamThreshold
+	x.f, err = excelize.OpenFile(path, opts)
+	if err != nil {
+		return nil, notWorkbook(err)
 	}
 	sheets := x.f.GetSheetList()
 	if len(sheets) == 0 {
@@ -79,7 +99,11 @@ func openXLSX(name, path, tmp string) (r *xlsxReader, err error) {
 	if err != nil {
 		return nil, fail(fmt.Sprintf("cannot read sheet %q: %v", sheets[0], err), err)
 	}
-	if err := x.setupScanner(path, sheets[0]); err != nil {
+	if err := x.setupScanner(sheets[0], lim); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, e
+		}
 		return nil, fail("cannot read the workbook: "+err.Error(), err)
 	}
 
@@ -97,23 +121,25 @@ func openXLSX(name, path, tmp string) (r *xlsxReader, err error) {
 
 // setupScanner starts the second reader of the sheet (see sheetScanner), which marks date
 // cells when the workbook has date styles and checks that excelize reads the whole sheet.
-func (x *xlsxReader) setupScanner(path, sheet string) error {
+// A first sheet outside xl/worksheets/ was only checked as XML by checkWorkbook: it is
+// checked as a worksheet here, before excelize reads a row of it.
+func (x *xlsxReader) setupScanner(sheet string, lim xlsxLimits) error {
 	kinds := x.styleKinds()
 	if props, err := x.f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		x.date1904 = *props.Date1904
 	}
-	zr, err := zip.OpenReader(path)
+	sheetPath, err := firstSheetPath(&x.zr.Reader, sheet)
 	if err != nil {
 		return err
 	}
-	x.zr = zr
-	sheetPath, err := firstSheetPath(&zr.Reader, sheet)
-	if err != nil {
-		return err
-	}
-	zf := zipFile(&zr.Reader, sheetPath)
+	zf := zipFile(&x.zr.Reader, sheetPath)
 	if zf == nil {
 		return fmt.Errorf("sheet part %s not found", sheetPath)
+	}
+	if classify(zf) != classWorksheet {
+		if err := checkAsWorksheet(x.name, zf, lim); err != nil {
+			return err
+		}
 	}
 	rc, err := zf.Open()
 	if err != nil {
