@@ -76,6 +76,9 @@ type User struct {
 	Scopes    Scopes    `json:"scopes"`
 	Disabled  bool      `json:"disabled"`
 	CreatedAt time.Time `json:"created_at"`
+	// LastLoginAt is when the user last signed in (opened a session), nil if never; it is
+	// read, never written, through User.
+	LastLoginAt *time.Time `json:"last_login_at"`
 }
 
 // Can tells whether the user may perform action (a disabled user may do nothing).
@@ -102,7 +105,9 @@ func (e *LockedError) Error() string        { return ErrLocked.Error() }
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
 // FieldError says which field of a user (or password) is not acceptable; it is ErrInvalid.
-type FieldError struct{ Field, Message string }
+// Rule, when set, names the rule broken (the Rule* constants of passwords), so that a caller
+// can say it in the user's language.
+type FieldError struct{ Field, Rule, Message string }
 
 func (e *FieldError) Error() string        { return e.Field + ": " + e.Message }
 func (e *FieldError) Is(target error) bool { return target == ErrInvalid }

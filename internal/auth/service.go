@@ -49,12 +49,6 @@ const (
 	// TouchEvery spaces the writes that record a session or token being used: the idle limit
 	// is then exact to within this much, and a page view rarely costs a write.
 	TouchEvery = time.Minute
-	// Per login: 5 failures in 15 minutes lock it for 15 minutes. Per client address the
-	// threshold is higher, because an office or a mobile carrier puts many people behind one.
-	LoginFailures = 5
-	AddrFailures  = 20
-	FailureWindow = 15 * time.Minute
-	LockoutTime   = 15 * time.Minute
 	// HashSlots password hashes run at once, each taking Hash.Memory (2 × 64 MiB by default);
 	// more would only queue for the CPU of a 2-core server, and a burst of logins must not
 	// push the server past its memory budget.
@@ -69,8 +63,7 @@ type Service struct {
 	Hash        HashParams
 	IdleTimeout time.Duration // a session unused this long ends
 	MaxAge      time.Duration // a session ends this long after login, used or not
-	Logins      *Limiter      // failures per tenant and login
-	Addrs       *Limiter      // failures per client address
+	Throttle    *Throttle     // failed sign-ins per login, address and pair
 
 	hashing   chan struct{} // one slot per hash allowed to run at once
 	dummyOnce sync.Once
@@ -81,8 +74,7 @@ type Service struct {
 func New(st Store) *Service {
 	s := &Service{Store: st, Now: time.Now, Hash: DefaultHash, IdleTimeout: IdleTimeout, MaxAge: MaxAge}
 	clock := func() time.Time { return s.Now() }
-	s.Logins = NewLimiter(LoginFailures, FailureWindow, LockoutTime, clock)
-	s.Addrs = NewLimiter(AddrFailures, FailureWindow, LockoutTime, clock)
+	s.Throttle = NewThrottle(clock)
 	s.hashing = make(chan struct{}, HashSlots)
 	return s
 }
@@ -134,7 +126,8 @@ func (u User) row(at time.Time) (store.UserRow, error) {
 }
 
 func userFromRow(tenant string, r store.UserRow) (User, error) {
-	u := User{ID: r.ID, Tenant: tenant, Login: r.Login, Name: r.Name, Role: Role(r.Role), Lang: r.Lang, Disabled: r.Disabled, CreatedAt: r.CreatedAt}
+	u := User{ID: r.ID, Tenant: tenant, Login: r.Login, Name: r.Name, Role: Role(r.Role), Lang: r.Lang, Disabled: r.Disabled,
+		CreatedAt: r.CreatedAt, LastLoginAt: r.LastLoginAt}
 	if err := json.Unmarshal([]byte(r.Scopes), &u.Scopes); err != nil {
 		return User{}, fmt.Errorf("auth: user %s has unreadable scopes: %w", r.ID, err)
 	}
@@ -148,7 +141,7 @@ func (s *Service) CreateUser(ctx context.Context, u User, password string) (User
 	if err != nil {
 		return User{}, err
 	}
-	if err := checkPassword(password); err != nil {
+	if err := CheckPassword(password, u.Login); err != nil {
 		return User{}, err
 	}
 	hash, err := s.hashPassword(ctx, password)
@@ -196,9 +189,14 @@ func (s *Service) UpdateUser(ctx context.Context, u User) (User, error) {
 }
 
 // SetPassword replaces a user's password and ends all their sessions (a stolen one too), so
-// the user signs in again.
+// the user signs in again. It is the administrator's reset; a user changing their own
+// password goes through ChangePassword.
 func (s *Service) SetPassword(ctx context.Context, tenant, userID, password string) error {
-	if err := checkPassword(password); err != nil {
+	u, err := s.User(ctx, tenant, userID)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if err := CheckPassword(password, u.Login); err != nil {
 		return err
 	}
 	hash, err := s.hashPassword(ctx, password)
@@ -213,6 +211,84 @@ func (s *Service) SetPassword(ctx context.Context, tenant, userID, password stri
 		return fmt.Errorf("set password of user %s: %w", userID, err)
 	}
 	return nil
+}
+
+// ChangePassword is a signed-in user changing their own password: the current one must be
+// right (a wrong one counts as a failed sign-in, so a stolen session is no way around the
+// Throttle). Every session of the user ends, and a new one is opened for the browser that
+// made the change, which the caller hands back to it.
+func (s *Service) ChangePassword(ctx context.Context, tenant, userID, current, password, ip string) (Session, error) {
+	u, err := s.activeUser(ctx, tenant, userID, fmt.Errorf("user %s: %w", userID, ErrNotFound))
+	if err != nil {
+		return Session{}, fmt.Errorf("change password: %w", err)
+	}
+	lk, ak := loginKey(tenant, u.Login), addrKey(ip)
+	if until, wait := s.Throttle.Wait(lk, ak); wait {
+		return Session{}, &LockedError{Until: until}
+	}
+	row, err := s.Store.User(ctx, tenant, userID)
+	if err != nil {
+		return Session{}, fmt.Errorf("change password: %w", err)
+	}
+	ok, _, err := s.verifyPassword(ctx, current, row.PasswordHash)
+	if err != nil {
+		return Session{}, fmt.Errorf("change password: user %s: %w", userID, err)
+	}
+	if !ok {
+		s.Throttle.Fail(lk, ak)
+		return Session{}, &FieldError{Field: "current_password", Rule: "wrong", Message: "is not your current password"}
+	}
+	if current == password {
+		return Session{}, pwRule(RuleSame, "must differ from the current one")
+	}
+	if err := s.SetPassword(ctx, tenant, userID, password); err != nil {
+		return Session{}, err
+	}
+	return s.openSession(ctx, tenant, userID, ip)
+}
+
+// SignOutOthers ends every session of the user whose session token is given, and opens a
+// new one for that browser (so a copy of the old cookie is no good either).
+func (s *Service) SignOutOthers(ctx context.Context, token, ip string) (Session, error) {
+	u, err := s.Session(ctx, token)
+	if err != nil {
+		return Session{}, err
+	}
+	if err := s.Store.RevokeUserSessions(ctx, u.Tenant, u.ID, s.now()); err != nil {
+		return Session{}, fmt.Errorf("sign out other sessions: %w", err)
+	}
+	return s.openSession(ctx, u.Tenant, u.ID, ip)
+}
+
+// openSession stores a new session of a user and returns it with its token.
+func (s *Service) openSession(ctx context.Context, tenant, userID, ip string) (Session, error) {
+	now := s.now()
+	sess := Session{Token: Secret(newSecret()), Tenant: tenant, UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.MaxAge)}
+	if err := s.Store.CreateSession(ctx, store.SessionRow{Tenant: tenant, Hash: digest(string(sess.Token)), UserID: userID,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: sess.ExpiresAt, IP: ip}); err != nil {
+		return Session{}, fmt.Errorf("open session: %w", err)
+	}
+	return sess, nil
+}
+
+// SetDisabled disables or enables a user. Disabling ends their sessions, and their API
+// tokens stop working (TokenUser refuses a disabled user's) until they are enabled again.
+func (s *Service) SetDisabled(ctx context.Context, tenant, userID string, disabled bool) (User, error) {
+	u, err := s.User(ctx, tenant, userID)
+	if err != nil {
+		return User{}, err
+	}
+	u.Disabled = disabled
+	return s.UpdateUser(ctx, u)
+}
+
+// UserByLogin returns one user by login (normalised as stored).
+func (s *Service) UserByLogin(ctx context.Context, tenant, login string) (User, error) {
+	r, err := s.Store.UserByLogin(ctx, tenant, NormalizeLogin(login))
+	if err != nil {
+		return User{}, fmt.Errorf("user %s: %w", NormalizeLogin(login), err)
+	}
+	return userFromRow(tenant, r)
 }
 
 // User returns one user by id.

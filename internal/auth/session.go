@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"pulso/internal/store"
@@ -34,6 +35,7 @@ type APIToken struct {
 	Name       string     `json:"name"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
+	ExpiresAt  *time.Time `json:"expires_at"` // nil: until revoked
 	RevokedAt  *time.Time `json:"revoked_at"`
 }
 
@@ -76,7 +78,7 @@ const (
 // Login checks a password and opens a new session: every login gets a fresh token (the web
 // layer revokes a session cookie the browser already had, with Logout). Failures are
 // ErrBadCredentials (unknown login or wrong password, told apart only in the audit log),
-// *LockedError (ErrLocked) after too many failures for the login or the client address, or
+// *LockedError (ErrLocked) while the Throttle makes the login or the client address wait, or
 // ErrDisabled (right password, disabled user). Every attempt is written to the audit log.
 func (s *Service) Login(ctx context.Context, tenant, login, password, ip string) (Session, User, error) {
 	if err := store.ValidTenant(tenant); err != nil {
@@ -98,21 +100,10 @@ func (s *Service) Login(ctx context.Context, tenant, login, password, ip string)
 		}
 		return Session{}, User{}, cause
 	}
-	until, locked := s.Logins.Locked(lk)
-	if ip != "" {
-		if au, al := s.Addrs.Locked(ak); al && (!locked || au.After(until)) {
-			until, locked = au, true
-		}
-	}
-	if locked {
+	if until, wait := s.Throttle.Wait(lk, ak); wait {
 		return fail("", "locked", &LockedError{Until: until})
 	}
-	strike := func() {
-		s.Logins.Fail(lk)
-		if ip != "" {
-			s.Addrs.Fail(ak)
-		}
-	}
+	strike := func() { s.Throttle.Fail(lk, ak) }
 
 	row, err := s.Store.UserByLogin(ctx, tenant, login)
 	if errors.Is(err, store.ErrNotFound) {
@@ -138,20 +129,18 @@ func (s *Service) Login(ctx context.Context, tenant, login, password, ip string)
 	if u.Disabled {
 		return fail(u.ID, "disabled", ErrDisabled)
 	}
-	s.Logins.Reset(lk) // the address keeps its count: one good account must not launder guesses at others
+	s.Throttle.Succeed(lk, ak)
 
 	if stale { // parameters changed since this hash was made; the old hash keeps working if this fails
 		if h, err := s.hashPassword(ctx, password); err == nil {
 			_ = s.Store.SetPasswordHash(ctx, tenant, u.ID, h, s.now())
 		}
 	}
-	now := s.now()
-	sess := Session{Token: Secret(newSecret()), Tenant: tenant, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.MaxAge)}
 	if err := s.Audit(ctx, Entry{Tenant: tenant, UserID: u.ID, Login: u.Login, Action: ActionLogin, Object: "user:" + u.ID, IP: ip}); err != nil {
 		return Session{}, User{}, fmt.Errorf("login: %w", err) // no audit entry, no session
 	}
-	if err := s.Store.CreateSession(ctx, store.SessionRow{Tenant: tenant, Hash: digest(string(sess.Token)), UserID: u.ID,
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: sess.ExpiresAt, IP: ip}); err != nil {
+	sess, err := s.openSession(ctx, tenant, u.ID, ip)
+	if err != nil {
 		return Session{}, User{}, fmt.Errorf("login: %w", err)
 	}
 	return sess, u, nil
@@ -235,26 +224,41 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 }
 
 // CreateToken makes an API token acting as the user userID (with that user's role and
-// scopes). The returned secret is shown once; only its SHA-256 is kept.
+// scopes) until it is revoked. The returned secret is shown once; only its SHA-256 is kept.
 func (s *Service) CreateToken(ctx context.Context, tenant, userID, name string) (Secret, APIToken, error) {
+	return s.CreateTokenUntil(ctx, tenant, userID, name, time.Time{})
+}
+
+// CreateTokenUntil is CreateToken for a token that stops working at expires (zero: never);
+// an expiry not in the future is refused.
+func (s *Service) CreateTokenUntil(ctx context.Context, tenant, userID, name string, expires time.Time) (Secret, APIToken, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 100 {
+	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsFunc(name, unicode.IsControl) {
 		return "", APIToken{}, invalid("name", "a token needs a name of at most 100 characters (e.g. \"Power BI\")")
+	}
+	now := s.now()
+	var exp *time.Time
+	if !expires.IsZero() {
+		if !expires.After(now) {
+			return "", APIToken{}, invalid("expires", "must be in the future")
+		}
+		e := expires.UTC().Truncate(time.Microsecond)
+		exp = &e
 	}
 	if _, err := s.activeUser(ctx, tenant, userID, fmt.Errorf("user %s: %w", userID, ErrNotFound)); err != nil {
 		return "", APIToken{}, fmt.Errorf("create token: %w", err)
 	}
 	secret := TokenPrefix + newSecret()
-	t := APIToken{ID: randomID(), Tenant: tenant, UserID: userID, Name: name, CreatedAt: s.now()}
+	t := APIToken{ID: randomID(), Tenant: tenant, UserID: userID, Name: name, CreatedAt: now, ExpiresAt: exp}
 	if err := s.Store.CreateAPIToken(ctx, store.APITokenRow{Tenant: tenant, ID: t.ID, Hash: digest(secret), Name: name,
-		UserID: userID, CreatedAt: t.CreatedAt}); err != nil {
+		UserID: userID, CreatedAt: t.CreatedAt, ExpiresAt: exp}); err != nil {
 		return "", APIToken{}, fmt.Errorf("create token: %w", err)
 	}
 	return Secret(secret), t, nil
 }
 
-// TokenUser returns the user an API token acts as: ErrBadToken for an unknown, malformed or
-// revoked token, ErrDisabled if the user is disabled.
+// TokenUser returns the user an API token acts as: ErrBadToken for an unknown, malformed,
+// expired or revoked token, ErrDisabled if the user is disabled.
 func (s *Service) TokenUser(ctx context.Context, token string) (User, error) {
 	secret, ok := strings.CutPrefix(token, TokenPrefix)
 	if !ok || !wellFormed(secret) {
@@ -267,14 +271,14 @@ func (s *Service) TokenUser(ctx context.Context, token string) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("API token: %w", err)
 	}
-	if row.RevokedAt != nil {
+	now := s.now()
+	if row.RevokedAt != nil || (row.ExpiresAt != nil && !now.Before(*row.ExpiresAt)) {
 		return User{}, ErrBadToken
 	}
 	u, err := s.activeUser(ctx, row.Tenant, row.UserID, ErrBadToken)
 	if err != nil {
 		return User{}, err
 	}
-	now := s.now()
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) >= TouchEvery {
 		_ = s.Store.TouchAPIToken(ctx, row.Tenant, row.ID, now) // best effort, as for sessions
 	}
@@ -299,7 +303,7 @@ func (s *Service) ListTokens(ctx context.Context, tenant string) ([]APIToken, er
 	out := make([]APIToken, len(rows))
 	for i, r := range rows {
 		out[i] = APIToken{ID: r.ID, Tenant: r.Tenant, UserID: r.UserID, Name: r.Name, CreatedAt: r.CreatedAt,
-			LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+			LastUsedAt: r.LastUsedAt, ExpiresAt: r.ExpiresAt, RevokedAt: r.RevokedAt}
 	}
 	return out, nil
 }

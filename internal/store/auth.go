@@ -18,6 +18,7 @@ type UserRow struct {
 	PasswordHash                string // argon2id PHC string
 	Disabled                    bool
 	CreatedAt, UpdatedAt        time.Time
+	LastLoginAt                 *time.Time // read only: the newest session's start, nil if none
 }
 
 // SessionRow is a stored browser session; Hash is the hex SHA-256 of the browser's token.
@@ -35,6 +36,7 @@ type APITokenRow struct {
 	Tenant, ID, Hash, Name, UserID string
 	CreatedAt                      time.Time
 	LastUsedAt, RevokedAt          *time.Time
+	ExpiresAt                      *time.Time // nil: until revoked
 }
 
 // AuditRow is one audit log entry; Detail is a JSON object.
@@ -46,6 +48,11 @@ type AuditRow struct {
 }
 
 const userCols = `user_id, login, name, role, lang, scopes, password_hash, disabled, created_at, updated_at`
+
+// userSelect reads userCols and the last login, which is the start of the user's newest
+// session (sessions are kept after they end, so it survives a logout).
+const userSelect = `SELECT ` + userCols + `, (SELECT max(s.created_at) FROM sessions s
+	WHERE s.tenant_id = users.tenant_id AND s.user_id = users.user_id) FROM users `
 
 // CreateUser adds a user; a login already used in the tenant is ErrDuplicate.
 func CreateUser(ctx context.Context, db *sql.DB, tenant string, u UserRow) error {
@@ -129,12 +136,12 @@ func SetPasswordHash(ctx context.Context, db *sql.DB, tenant, userID, hash strin
 
 // User returns a user by id, or ErrNotFound.
 func User(ctx context.Context, db *sql.DB, tenant, id string) (UserRow, error) {
-	return oneUser(ctx, db, `SELECT `+userCols+` FROM users WHERE tenant_id = $1 AND user_id = $2`, tenant, id)
+	return oneUser(ctx, db, userSelect+`WHERE tenant_id = $1 AND user_id = $2`, tenant, id)
 }
 
 // UserByLogin returns a user by login (as stored: lower-cased), or ErrNotFound.
 func UserByLogin(ctx context.Context, db *sql.DB, tenant, login string) (UserRow, error) {
-	return oneUser(ctx, db, `SELECT `+userCols+` FROM users WHERE tenant_id = $1 AND login = $2`, tenant, login)
+	return oneUser(ctx, db, userSelect+`WHERE tenant_id = $1 AND login = $2`, tenant, login)
 }
 
 func oneUser(ctx context.Context, db *sql.DB, q, tenant, key string) (UserRow, error) {
@@ -150,7 +157,7 @@ func oneUser(ctx context.Context, db *sql.DB, q, tenant, key string) (UserRow, e
 
 // Users lists a tenant's users by login.
 func Users(ctx context.Context, db *sql.DB, tenant string) ([]UserRow, error) {
-	rows, err := db.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE tenant_id = $1 ORDER BY login`, tenant)
+	rows, err := db.QueryContext(ctx, userSelect+`WHERE tenant_id = $1 ORDER BY login`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("store: read users: %w", err)
 	}
@@ -170,7 +177,9 @@ type rowScanner interface{ Scan(dest ...any) error }
 
 func scanUser(s rowScanner) (UserRow, error) {
 	var u UserRow
-	err := s.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Lang, &u.Scopes, &u.PasswordHash, &u.Disabled, &u.CreatedAt, &u.UpdatedAt)
+	var last sql.NullTime
+	err := s.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Lang, &u.Scopes, &u.PasswordHash, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &last)
+	u.LastLoginAt = optionalTime(last)
 	return u, err
 }
 
@@ -231,15 +240,15 @@ func RevokeUserSessions(ctx context.Context, db *sql.DB, tenant, userID string, 
 	return nil
 }
 
-const tokenCols = `tenant_id, token_id, token_hash, name, user_id, created_at, last_used_at, revoked_at`
+const tokenCols = `tenant_id, token_id, token_hash, name, user_id, created_at, last_used_at, revoked_at, expires_at`
 
 // CreateAPIToken stores a new API token.
 func CreateAPIToken(ctx context.Context, db *sql.DB, t APITokenRow) error {
 	if err := ValidTenant(t.Tenant); err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		t.Tenant, t.ID, t.Hash, t.Name, t.UserID, t.CreatedAt.UTC(), nullableTime(t.LastUsedAt), nullableTime(t.RevokedAt)); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		t.Tenant, t.ID, t.Hash, t.Name, t.UserID, t.CreatedAt.UTC(), nullableTime(t.LastUsedAt), nullableTime(t.RevokedAt), nullableTime(t.ExpiresAt)); err != nil {
 		return fmt.Errorf("store: create API token: %w", err)
 	}
 	return nil
@@ -277,9 +286,9 @@ func APITokens(ctx context.Context, db *sql.DB, tenant string) ([]APITokenRow, e
 
 func scanToken(s rowScanner) (APITokenRow, error) {
 	var t APITokenRow
-	var used, revoked sql.NullTime
-	err := s.Scan(&t.Tenant, &t.ID, &t.Hash, &t.Name, &t.UserID, &t.CreatedAt, &used, &revoked)
-	t.LastUsedAt, t.RevokedAt = optionalTime(used), optionalTime(revoked)
+	var used, revoked, expires sql.NullTime
+	err := s.Scan(&t.Tenant, &t.ID, &t.Hash, &t.Name, &t.UserID, &t.CreatedAt, &used, &revoked, &expires)
+	t.LastUsedAt, t.RevokedAt, t.ExpiresAt = optionalTime(used), optionalTime(revoked), optionalTime(expires)
 	return t, err
 }
 

@@ -111,6 +111,24 @@ func testAuth(e *env) {
 		!gs.ExpiresAt.Equal(s1.ExpiresAt) || gs.RevokedAt != nil {
 		e.t.Errorf("SessionByHash = %+v, want %+v", gs, s1)
 	}
+	// The last login is the start of the newest session, of the user's own tenant.
+	if err := s.CreateSession(ctx, store.SessionRow{Tenant: "acme", Hash: strings.Repeat("9", 64), UserID: "u1",
+		CreatedAt: t1, LastSeenAt: t1, ExpiresAt: t1.Add(time.Hour)}); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := s.CreateSession(ctx, store.SessionRow{Tenant: "globex", Hash: strings.Repeat("8", 64), UserID: "u3",
+		CreatedAt: t1, LastSeenAt: t1, ExpiresAt: t1.Add(time.Hour)}); err != nil {
+		e.t.Fatal(err)
+	}
+	if u, _ := s.User(ctx, "acme", "u1"); u.LastLoginAt == nil || !u.LastLoginAt.Equal(t1) {
+		e.t.Errorf("LastLoginAt of u1 = %v, want %s (the newer of its two sessions)", u.LastLoginAt, t1)
+	}
+	if us, _ := s.Users(ctx, "acme"); len(us) != 2 || us[0].LastLoginAt == nil || !us[0].LastLoginAt.Equal(t1) || us[1].LastLoginAt != nil {
+		e.t.Errorf("Users(acme) last logins: %+v (want u1 at %s; luis never: globex's u3 session is not acme's)", us, t1)
+	}
+	if u, _ := s.UserByLogin(ctx, "acme", "luis"); u.LastLoginAt != nil {
+		e.t.Errorf("LastLoginAt of luis = %v, want none", u.LastLoginAt)
+	}
 	if gs, err := s.SessionByHash(ctx, h3); err != nil || gs.Tenant != "globex" {
 		e.t.Errorf("SessionByHash(globex's) = %+v, %v", gs, err)
 	}
@@ -154,12 +172,17 @@ func testAuth(e *env) {
 	if err := s.CreateAPIToken(ctx, tk); err != nil {
 		e.t.Fatalf("CreateAPIToken: %v", err)
 	}
-	if err := s.CreateAPIToken(ctx, store.APITokenRow{Tenant: "acme", ID: "t2", Hash: strings.Repeat("f", 64), Name: "ERP", UserID: "u1", CreatedAt: t1}); err != nil {
+	exp := t1.Add(90 * 24 * time.Hour)
+	if err := s.CreateAPIToken(ctx, store.APITokenRow{Tenant: "acme", ID: "t2", Hash: strings.Repeat("f", 64), Name: "ERP", UserID: "u1", CreatedAt: t1,
+		ExpiresAt: &exp}); err != nil {
 		e.t.Fatal(err)
+	}
+	if gt, err := s.APITokenByHash(ctx, strings.Repeat("f", 64)); err != nil || gt.ExpiresAt == nil || !gt.ExpiresAt.Equal(exp) {
+		e.t.Errorf("a token with an expiry: %+v, %v (want expires_at %s)", gt, err, exp)
 	}
 	gt, err := s.APITokenByHash(ctx, tk.Hash)
 	if err != nil || gt.Tenant != "acme" || gt.ID != "t1" || gt.Name != "Power BI" || gt.UserID != "u3" || !gt.CreatedAt.Equal(t0) ||
-		gt.LastUsedAt != nil || gt.RevokedAt != nil {
+		gt.LastUsedAt != nil || gt.RevokedAt != nil || gt.ExpiresAt != nil {
 		e.t.Errorf("APITokenByHash = %+v, %v", gt, err)
 	}
 	if _, err := s.APITokenByHash(ctx, strings.Repeat("0", 64)); !errors.Is(err, store.ErrNotFound) {
@@ -182,7 +205,8 @@ func testAuth(e *env) {
 		e.t.Errorf("used and revoked token: %+v", gt)
 	}
 	toks, err := s.APITokens(ctx, "acme")
-	if err != nil || len(toks) != 2 || toks[0].ID != "t1" || toks[1].ID != "t2" || toks[1].RevokedAt != nil {
+	if err != nil || len(toks) != 2 || toks[0].ID != "t1" || toks[1].ID != "t2" || toks[1].RevokedAt != nil || toks[0].ExpiresAt != nil ||
+		toks[1].ExpiresAt == nil || !toks[1].ExpiresAt.Equal(exp) {
 		e.t.Errorf("APITokens(acme) = %+v, %v", toks, err)
 	}
 	if g, _ := s.APITokens(ctx, "globex"); len(g) != 0 {
