@@ -99,9 +99,11 @@ type Parser struct {
 	kind   *Kind
 	zones  *Zones
 	secret []byte
-	pos    []int    // header position of each kind column, -1 if absent
-	extra  []int    // header positions kept as attributes
-	names  []string // the header, normalised
+	pos    []int       // header position of each kind column, -1 if absent
+	extra  []int       // header positions of the extra columns (attributes)
+	mode   []extraMode // per extra column: kept, dropped (personal) or pseudonymised
+	drops  []int64     // per extra column: values dropped as personal data
+	names  []string    // the header, normalised
 	stored int
 
 	mac       hash.Hash // HMAC-SHA256 under secret, reset per value
@@ -142,9 +144,47 @@ func NormalizeHeader(h string) string {
 	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
 }
 
+// extraMode is what happens to an extra column's values.
+type extraMode uint8
+
+const (
+	extraCheck  extraMode = iota // kept, each value checked (PersonalValue)
+	extraDrop                    // its header names personal data: every value dropped
+	extraPseudo                  // kept as a pseudonym (ParseOptions.Pseudonymise)
+)
+
+// ParseOptions change how a Parser treats extra columns.
+type ParseOptions struct {
+	// Pseudonymise names extra columns (normalised, see NormalizeHeader) kept as identifiers:
+	// their values are stored as the tenant's keyed hash, as buyer_ref is, instead of being
+	// dropped when they look personal. Names not in the header are ignored; a contract
+	// column is an error.
+	Pseudonymise []string
+}
+
+// Dropped is an extra column whose values were not stored because they looked like
+// personal data.
+type Dropped struct {
+	Column string
+	Values int64 // how many values were dropped
+}
+
 // NewParser checks the header against the kind. secret keys the pseudonymisation of
 // buyer references; it must be the tenant's own.
 func NewParser(k *Kind, header []string, zones *Zones, secret []byte) (*Parser, error) {
+	return NewParserWith(k, header, zones, secret, ParseOptions{})
+}
+
+// NewParserWith is NewParser with options.
+func NewParserWith(k *Kind, header []string, zones *Zones, secret []byte, opt ParseOptions) (*Parser, error) {
+	pseudo := map[string]bool{}
+	for _, c := range opt.Pseudonymise {
+		n := NormalizeHeader(c)
+		if col, ok := k.Column(n); ok && !col.Pseudo {
+			return nil, &HeaderError{Reason: fmt.Sprintf("column %s is a contract column of %s and cannot be pseudonymised", n, k.Name)}
+		}
+		pseudo[n] = true
+	}
 	p := &Parser{kind: k, zones: zones, secret: secret, pos: make([]int, len(k.Columns)), stored: len(k.Stored()),
 		mac: hmac.New(sha256.New, secret), countries: map[string]countryZone{}}
 	for i := range p.pos {
@@ -164,7 +204,15 @@ func NewParser(k *Kind, header []string, zones *Zones, secret []byte) (*Parser, 
 		if ci := k.Col(n); ci >= 0 {
 			p.pos[ci] = i
 		} else {
+			mode := extraCheck
+			switch {
+			case pseudo[n]:
+				mode = extraPseudo
+			case PersonalHeader(n):
+				mode = extraDrop
+			}
 			p.extra = append(p.extra, i)
+			p.mode = append(p.mode, mode)
 		}
 	}
 	var missing []string
@@ -176,7 +224,21 @@ func NewParser(k *Kind, header []string, zones *Zones, secret []byte) (*Parser, 
 	if len(missing) > 0 {
 		return nil, &HeaderError{Reason: fmt.Sprintf("missing required column %s for kind %s", strings.Join(missing, ", "), k.Name)}
 	}
+	p.drops = make([]int64, len(p.extra))
 	return p, nil
+}
+
+// Dropped lists, by header order, the extra columns of which this parser dropped values as
+// personal data so far, with how many. A Parser is not safe for concurrent use; callers that
+// parse in parallel add up their parsers' counts.
+func (p *Parser) Dropped() []Dropped {
+	var out []Dropped
+	for j, n := range p.drops {
+		if n > 0 {
+			out = append(out, Dropped{Column: p.names[p.extra[j]], Values: n})
+		}
+	}
+	return out
 }
 
 // Kind returns the parser's kind.
@@ -313,10 +375,24 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 	}
 	if len(p.extra) > 0 {
 		attrs := make(map[string]string, len(p.extra))
-		for _, i := range p.extra {
-			if i < len(fields) && fields[i] != "" {
-				attrs[p.names[i]] = fields[i]
+		for j, i := range p.extra {
+			if i >= len(fields) || fields[i] == "" {
+				continue
 			}
+			v := fields[i]
+			switch p.mode[j] {
+			case extraPseudo:
+				v = p.pseudonymise(strings.TrimSpace(v))
+			case extraDrop:
+				p.drops[j]++
+				continue
+			default:
+				if PersonalValue(v) {
+					p.drops[j]++
+					continue
+				}
+			}
+			attrs[p.names[i]] = v
 		}
 		if len(attrs) > 0 {
 			b, _ := json.Marshal(attrs) // a map of strings always marshals
