@@ -63,7 +63,7 @@ func newRoot() *cobra.Command {
 			stopProfile()
 		}
 	}
-	root.AddCommand(newImportCmd(), newSourcesCmd(), newMigrateCmd(), newKPICmd(), newDemoCmd(), newEvalCmd(), newAlertsCmd(), newAlertCmd(), newTargetCmd(), newReputationCmd(), newServeCmd(), newUserCmd(), newPrivacyCmd(), newSecretCmd())
+	root.AddCommand(newImportCmd(), newSourcesCmd(), newMigrateCmd(), newKPICmd(), newDemoCmd(), newEvalCmd(), newAlertsCmd(), newAlertCmd(), newTargetCmd(), newReputationCmd(), newServeCmd(), newUserCmd(), newTokenCmd(), newPrivacyCmd(), newSecretCmd())
 	return root
 }
 
