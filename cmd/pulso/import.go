@@ -21,7 +21,12 @@ func newImportCmd() *cobra.Command {
 		Short: "Import CSV, XLSX or NDJSON files of one record kind, atomically",
 		Long: `Import files of one record kind (orders, shipments, tickets, ...) as one batch: every row is
 applied or, on the first invalid row, none is. With --skip-invalid the valid rows are applied and
-the rejected ones are written to FILE.rejects.csv with a reason column.`,
+the rejected ones are written to FILE.rejects.csv with a reason column.
+
+Extra columns (not in the contract) are kept as attributes, except personal data: a column whose
+name or values look like names, e-mails, phones, addresses or tax ids (CPF, CNPJ, CURP, RUT, RUC,
+CUIT...) is not stored, and the summary line ends with "; dropped personal columns: ...". With
+--pseudonymise COL such a column is kept as a keyed hash, like buyer_ref.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if opt.Kind == "" {
@@ -50,5 +55,6 @@ the rejected ones are written to FILE.rejects.csv with a reason column.`,
 	c.Flags().StringVar(&opt.Tenant, "tenant", "default", "tenant (seller) the rows belong to")
 	c.Flags().StringVar(&opt.Source, "source", "upload", "name of the source the files come from (shown by `pulso sources`)")
 	c.Flags().StringVar(&opt.RejectDir, "rejects-dir", "", "directory for reject files (default: next to each input)")
+	c.Flags().StringSliceVar(&opt.Pseudonymise, "pseudonymise", nil, "keep this extra column as an identifier, stored as the tenant's keyed hash, instead of dropping it as personal data (repeatable, or COL1,COL2)")
 	return c
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"pulso/internal/ingest/reader"
@@ -42,6 +43,10 @@ type Options struct {
 	// columns, for exports whose headers differ ("pedido" → order_id). Unmapped columns keep
 	// their names.
 	Rename map[string]string
+	// Pseudonymise names extra columns (after Rename) to keep as identifiers: their values are
+	// stored as the tenant's keyed hash (as buyer_ref is) instead of being dropped when the
+	// column looks like personal data. See record.ParseOptions.
+	Pseudonymise []string
 	// Guard, if set, keeps the batch inside a restricted writer's countries and platforms,
 	// judged on the stored records the rows would replace as well as on the rows.
 	Guard *store.WriteGuard
@@ -82,6 +87,10 @@ type Result struct {
 	Counts      store.Counts
 	Elapsed     time.Duration
 	RejectFiles []string
+	// Dropped lists the extra columns whose values were not stored because they looked like
+	// personal data (e-mails, phones, tax ids, names, addresses), by column name, with how
+	// many values each lost. Empty when nothing was dropped.
+	Dropped []record.Dropped
 }
 
 // RowsPerSecond is the read rate of the import.
@@ -95,8 +104,19 @@ func (r Result) RowsPerSecond() float64 {
 // Summary is the one-line summary `pulso import` prints.
 func (r Result) Summary() string {
 	c := r.Counts
-	return fmt.Sprintf("%s: read %d, inserted %d, updated %d, unchanged %d, rejected %d, %.2f s, %.0f rows/s",
+	s := fmt.Sprintf("%s: read %d, inserted %d, updated %d, unchanged %d, rejected %d, %.2f s, %.0f rows/s",
 		r.Kind, c.Read, c.Inserted, c.Updated, c.Unchanged, c.Rejected, r.Elapsed.Seconds(), r.RowsPerSecond())
+	if len(r.Dropped) > 0 {
+		// Appended only: scripts read the part before.
+		names := make([]string, len(r.Dropped))
+		var n int64
+		for i, d := range r.Dropped {
+			names[i] = d.Column
+			n += d.Values
+		}
+		s += fmt.Sprintf("; dropped personal columns: %s (%d values)", strings.Join(names, ", "), n)
+	}
+	return s
 }
 
 // Import applies all inputs as one batch: either every valid row of every file is stored, or
@@ -135,6 +155,7 @@ func (im *Importer) Import(ctx context.Context, opt Options, inputs ...Input) (R
 	if cerr := src.close(); err == nil && cerr != nil {
 		err = cerr
 	}
+	res.Dropped = src.droppedColumns()
 	if err != nil {
 		src.discardRejects()
 		return res, err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"sync"
 
@@ -51,6 +52,9 @@ type source struct {
 	read, rej int64
 	failed    error
 
+	mu      sync.Mutex
+	dropped map[string]int64 // personal values dropped per column, summed over the workers' parsers
+
 	rejects     *csv.Writer
 	rejectFile  *os.File
 	rejectName  string
@@ -77,6 +81,7 @@ func newSource(ctx context.Context, im *Importer, opt Options, kind *record.Kind
 			for c := range work {
 				s.parse(c, parsers)
 			}
+			s.addDropped(parsers)
 		}()
 	}
 	return s
@@ -178,7 +183,7 @@ func (s *source) open(in Input) (reader.Reader, io.Closer, error) {
 		return nil, nil, err
 	}
 	// Check the header now, so that a missing column is reported before any row.
-	if _, err := record.NewParser(s.kind, RenameHeader(rd.Header(), s.opt.Rename), s.im.Zones, s.secret); err != nil {
+	if _, err := record.NewParserWith(s.kind, RenameHeader(rd.Header(), s.opt.Rename), s.im.Zones, s.secret, s.parseOptions()); err != nil {
 		rd.Close()
 		body.Close()
 		return nil, nil, fmt.Errorf("%s: %w", in.Name, err)
@@ -196,7 +201,7 @@ func (s *source) parse(c *chunk, parsers map[int]*record.Parser) {
 	p := parsers[key]
 	if p == nil {
 		var err error
-		p, err = record.NewParser(s.kind, c.header, s.im.Zones, s.secret)
+		p, err = record.NewParserWith(s.kind, c.header, s.im.Zones, s.secret, s.parseOptions())
 		if err != nil {
 			c.err = fmt.Errorf("%s: %w", c.file, err)
 			c.raw, c.nums = nil, nil
@@ -209,6 +214,39 @@ func (s *source) parse(c *chunk, parsers map[int]*record.Parser) {
 	for i, fields := range c.raw {
 		c.out[i], c.errs[i] = p.Parse(c.nums[i], fields)
 	}
+}
+
+func (s *source) parseOptions() record.ParseOptions {
+	return record.ParseOptions{Pseudonymise: s.opt.Pseudonymise}
+}
+
+// addDropped adds a worker's parsers' dropped personal values to the import's.
+func (s *source) addDropped(parsers map[int]*record.Parser) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range parsers {
+		for _, d := range p.Dropped() {
+			if s.dropped == nil {
+				s.dropped = map[string]int64{}
+			}
+			s.dropped[d.Column] += d.Values
+		}
+	}
+}
+
+// droppedColumns returns the dropped personal values by column name, once the workers are done.
+func (s *source) droppedColumns() []record.Dropped {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]record.Dropped, 0, len(s.dropped))
+	for c, n := range s.dropped {
+		out = append(out, record.Dropped{Column: c, Values: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Column < out[j].Column })
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func (s *source) Read() int64     { return s.read }

@@ -2,7 +2,18 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"pulso/internal/record"
+	"pulso/internal/store"
+	"pulso/internal/store/duckdb"
+	"pulso/internal/store/postgres"
+	"pulso/internal/store/storetest"
 )
 
 // Finding 10 of issue 8: a header-only file "imported" and made its source look fresh. It is
@@ -35,4 +46,131 @@ func TestHeaderOnlyFileIsAnError(t *testing.T) {
 			t.Fatalf("orders source listed after header-only imports: %+v", s)
 		}
 	}
+}
+
+// Finding 7 of issue 8 (LGPD): extra columns went verbatim into attrs. A file with buyer_email,
+// cpf, nome, endereco and telefone and a harmless promo_code is imported into a DuckDB file and
+// into PostgreSQL; reading every stored column back, no personal value appears anywhere, the
+// promo code is kept, a column marked for pseudonymisation holds the tenant's keyed hash, and
+// the summary names the dropped columns.
+func TestPersonalColumnsNeverStored(t *testing.T) {
+	const file = "order_id,platform,country,store,created_at,currency,gross_amount,buyer_email,cpf,nome,endereco,telefone,promo_code,customer_code\n" +
+		"P1,mercadolibre,BR,s1,2026-03-02 10:00:00,BRL,10,ana.souza@example.com,529.982.247-25,Ana Souza,Rua das Flores 12,+55 11 91234-5678,PROMO10,cli-77\n" +
+		"P2,mercadolibre,BR,s1,2026-03-02 11:00:00,BRL,20,joao@example.com.br,111.444.777-35,João Lima,Av. Paulista 1000,(11) 99876-5432,,cli-78\n"
+	secrets := []string{"ana.souza", "example.com", "529.982.247-25", "52998224725", "Ana Souza", "Rua das Flores",
+		"91234", "joao@", "111.444.777-35", "João Lima", "Paulista", "99876", "cli-77", "cli-78"}
+	engines := map[string]func(t *testing.T) store.Store{
+		"duckdb": func(t *testing.T) store.Store {
+			st, err := duckdb.Open(context.Background(), filepath.Join(t.TempDir(), "p.duckdb"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+		"postgres": func(t *testing.T) store.Store {
+			st, err := postgres.Open(context.Background(), storetest.PostgresSchema(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+	}
+	for name, openStore := range engines {
+		t.Run(name, func(t *testing.T) {
+			st := openStore(t)
+			p := write(t, t.TempDir(), "orders.csv", file)
+			res, err := importFiles(t, st, Options{Kind: "orders", Pseudonymise: []string{"customer_code"}}, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []record.Dropped{{Column: "buyer_email", Values: 2}, {Column: "cpf", Values: 2}, {Column: "endereco", Values: 2},
+				{Column: "nome", Values: 2}, {Column: "telefone", Values: 2}}
+			if !slices.Equal(res.Dropped, want) {
+				t.Fatalf("dropped %v, want %v", res.Dropped, want)
+			}
+			if s := res.Summary(); !strings.HasPrefix(s, "orders: read 2, inserted 2, updated 0, unchanged 0, rejected 0, ") ||
+				!strings.HasSuffix(s, " rows/s; dropped personal columns: buyer_email, cpf, endereco, nome, telefone (10 values)") {
+				t.Fatalf("summary %q", s)
+			}
+			rows, err := st.DB().QueryContext(context.Background(), `SELECT order_id, attrs FROM orders ORDER BY order_id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var attrs []string
+			for rows.Next() {
+				var id, a string
+				if err := rows.Scan(&id, &a); err != nil {
+					t.Fatal(err)
+				}
+				attrs = append(attrs, id+" "+a)
+			}
+			rows.Close()
+			secret, err := st.TenantSecret(context.Background(), "t1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantAttrs := []string{
+				`P1 {"customer_code":"` + record.Pseudonymise(secret, "cli-77") + `","promo_code":"PROMO10"}`,
+				`P2 {"customer_code":"` + record.Pseudonymise(secret, "cli-78") + `"}`,
+			}
+			if !slices.Equal(normJSON(t, attrs), normJSON(t, wantAttrs)) {
+				t.Fatalf("attrs %q\nwant %q", attrs, wantAttrs)
+			}
+			// Every column of every stored row, as text.
+			all := dumpAll(t, st, "orders")
+			for _, s := range secrets {
+				if strings.Contains(all, s) {
+					t.Errorf("%q stored: %s", s, all)
+				}
+			}
+		})
+	}
+}
+
+// normJSON re-encodes the JSON after "ID " so that engines' spacing does not matter.
+func normJSON(t *testing.T, rows []string) []string {
+	t.Helper()
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		id, js, _ := strings.Cut(r, " ")
+		var m map[string]string
+		if err := json.Unmarshal([]byte(js), &m); err != nil {
+			t.Fatalf("%q: %v", r, err)
+		}
+		b, _ := json.Marshal(m)
+		out[i] = id + " " + string(b)
+	}
+	return out
+}
+
+// dumpAll returns every column of every row of a table as text (works on both engines).
+func dumpAll(t *testing.T, st store.Store, table string) string {
+	t.Helper()
+	rows, err := st.DB().QueryContext(context.Background(), `SELECT * FROM `+table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var b strings.Builder
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			if bs, ok := v.([]byte); ok {
+				v = string(bs)
+			}
+			fmt.Fprintf(&b, "%v|", v)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
