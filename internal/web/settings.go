@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"pulso/internal/auth"
 	"pulso/internal/metric"
@@ -14,6 +16,9 @@ import (
 type settingsView struct {
 	*page
 	Users     []auth.User
+	Tokens    []tokenLine
+	NewToken  string // a token just created, shown this once
+	MinPW     int
 	Roles     []auth.Role
 	UserLangs []string
 	Modules   []string
@@ -31,6 +36,11 @@ type userForm struct {
 }
 
 type channelLine struct{ Name, Type string }
+
+type tokenLine struct {
+	auth.APIToken
+	Login string
+}
 
 type ruleLine struct {
 	ID, Type, KPIs, Detail string
@@ -73,9 +83,13 @@ func (s *server) settingsPage(w http.ResponseWriter, r *http.Request, c *reqctx)
 }
 
 func (s *server) showSettings(w http.ResponseWriter, r *http.Request, c *reqctx, status int, form userForm, flash, errMsg string) {
+	s.showSettingsToken(w, r, c, status, form, flash, errMsg, "")
+}
+
+func (s *server) showSettingsToken(w http.ResponseWriter, r *http.Request, c *reqctx, status int, form userForm, flash, errMsg, newToken string) {
 	ctx := r.Context()
 	v := &settingsView{page: s.newPage(r, c, "settings.title"), Roles: auth.Roles, UserLangs: auth.Langs, Modules: metric.Modules,
-		Form: form, Flash: flash, Error: errMsg}
+		Form: form, Flash: flash, Error: errMsg, NewToken: newToken, MinPW: auth.MinPasswordLen}
 	if c.user.Can(auth.ManageUsers) {
 		users, err := s.cfg.Auth.ListUsers(ctx, c.user.Tenant)
 		if err != nil {
@@ -83,6 +97,23 @@ func (s *server) showSettings(w http.ResponseWriter, r *http.Request, c *reqctx,
 			return
 		}
 		v.Users = users
+		acc, err := s.accounts()
+		if err != nil {
+			s.fail(w, r, c, err)
+			return
+		}
+		toks, err := acc.ListTokens(ctx, c.user.Tenant)
+		if err != nil {
+			s.fail(w, r, c, err)
+			return
+		}
+		logins := map[string]string{}
+		for _, u := range users {
+			logins[u.ID] = u.Login
+		}
+		for _, t := range toks {
+			v.Tokens = append(v.Tokens, tokenLine{APIToken: t, Login: logins[t.UserID]})
+		}
 	}
 	if c.user.Can(auth.ManageChannels) {
 		if err := s.loadChannels(ctx, c.user.Tenant, v); err != nil {
@@ -146,6 +177,8 @@ func (s *server) userCreate(w http.ResponseWriter, r *http.Request, c *reqctx) {
 		switch {
 		case errors.Is(err, auth.ErrLoginTaken):
 			msg = c.loc.MustT("settings.login_taken", nil)
+		case errors.As(err, &fe) && fe.Rule != "":
+			msg = passwordMessage(c, fe)
 		case errors.As(err, &fe):
 			msg = c.loc.MustT("settings.invalid", nil) + " " + fe.Error()
 		default:
@@ -157,4 +190,204 @@ func (s *server) userCreate(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	}
 	s.audit(r.Context(), c.user, clientIP(r), "user.create", "user:"+created.ID, map[string]string{"login": created.Login, "role": string(created.Role)})
 	s.showSettings(w, r, c, http.StatusOK, userForm{Role: string(auth.Viewer)}, c.loc.MustT("settings.user_created", nil), "")
+}
+
+// accounts is what the settings page needs of the auth service beyond Auth: passwords,
+// disabling, sessions and API tokens. *auth.Service has it; Auth stays the narrow interface
+// every page needs.
+type accounts interface {
+	SetPassword(ctx context.Context, tenant, userID, password string) error
+	ChangePassword(ctx context.Context, tenant, userID, current, password, ip string) (auth.Session, error)
+	SignOutOthers(ctx context.Context, token, ip string) (auth.Session, error)
+	SetDisabled(ctx context.Context, tenant, userID string, disabled bool) (auth.User, error)
+	User(ctx context.Context, tenant, id string) (auth.User, error)
+	CreateTokenUntil(ctx context.Context, tenant, userID, name string, expires time.Time) (auth.Secret, auth.APIToken, error)
+	ListTokens(ctx context.Context, tenant string) ([]auth.APIToken, error)
+	RevokeToken(ctx context.Context, tenant, id string) error
+}
+
+var _ accounts = (*auth.Service)(nil)
+
+func (s *server) accounts() (accounts, error) {
+	acc, ok := s.cfg.Auth.(accounts)
+	if !ok {
+		return nil, errors.New("web: the auth service cannot manage accounts")
+	}
+	return acc, nil
+}
+
+// passwordMessage says in the user's language which password rule was broken.
+func passwordMessage(c *reqctx, fe *auth.FieldError) string {
+	switch {
+	case fe.Field == "current_password":
+		return c.loc.MustT("password.wrong_current", nil)
+	case fe.Rule == auth.RuleTooLong:
+		return c.loc.MustT("password.too_long", map[string]any{"Count": auth.MaxPasswordLen})
+	default:
+		return c.loc.MustT("password."+fe.Rule, map[string]any{"Count": auth.MinPasswordLen})
+	}
+}
+
+// accountError shows a refused account change on the settings page, or fails the request.
+func (s *server) accountError(w http.ResponseWriter, r *http.Request, c *reqctx, err error) {
+	var fe *auth.FieldError
+	switch {
+	case errors.As(err, &fe) && (fe.Rule != "" || fe.Field == "current_password"):
+		s.showSettings(w, r, c, http.StatusBadRequest, userForm{Role: string(auth.Viewer)}, "", passwordMessage(c, fe))
+	case errors.As(err, &fe):
+		s.showSettings(w, r, c, http.StatusBadRequest, userForm{Role: string(auth.Viewer)}, "", c.loc.MustT("settings.invalid", nil)+" "+fe.Error())
+	case errors.Is(err, auth.ErrLocked):
+		s.showSettings(w, r, c, http.StatusTooManyRequests, userForm{Role: string(auth.Viewer)}, "", c.loc.MustT("login.locked", nil))
+	case errors.Is(err, auth.ErrNotFound):
+		s.fail(w, r, c, errNotFound)
+	default:
+		s.fail(w, r, c, err)
+	}
+}
+
+// renewSession hands the browser the session that replaced its own.
+func (s *server) renewSession(w http.ResponseWriter, sess auth.Session) {
+	s.setCookie(w, sessionCookie, string(sess.Token), max(0, int(sess.ExpiresAt.Sub(s.cfg.Now()).Seconds())))
+}
+
+// passwordChange: a signed-in user changes their own password (the current one required);
+// their other sessions end and this browser gets a new one.
+func (s *server) passwordChange(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	acc, err := s.accounts()
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
+	sess, err := acc.ChangePassword(r.Context(), c.user.Tenant, c.user.ID, r.PostFormValue("current"), r.PostFormValue("password"), clientIP(r))
+	if err != nil {
+		s.accountError(w, r, c, err)
+		return
+	}
+	s.renewSession(w, sess)
+	s.audit(r.Context(), c.user, clientIP(r), "user.password_change", "user:"+c.user.ID, nil)
+	s.showSettings(w, r, c, http.StatusOK, userForm{Role: string(auth.Viewer)}, c.loc.MustT("settings.password_changed", nil), "")
+}
+
+// signOutOthers ends the user's other sessions; this browser gets a new one.
+func (s *server) signOutOthers(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	acc, err := s.accounts()
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
+	sess, err := acc.SignOutOthers(r.Context(), c.cookie, clientIP(r))
+	if err != nil {
+		s.accountError(w, r, c, err)
+		return
+	}
+	s.renewSession(w, sess)
+	s.audit(r.Context(), c.user, clientIP(r), "session.revoke_others", "user:"+c.user.ID, nil)
+	s.showSettings(w, r, c, http.StatusOK, userForm{Role: string(auth.Viewer)}, c.loc.MustT("settings.signed_out_others", nil), "")
+}
+
+// targetUser loads the user {id} of the admin's tenant.
+func (s *server) targetUser(r *http.Request, c *reqctx, acc accounts) (auth.User, error) {
+	return acc.User(r.Context(), c.user.Tenant, r.PathValue("id"))
+}
+
+// userDisable and userEnable switch a user off (sessions end, tokens stop) or on again.
+func (s *server) userDisable(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	s.setDisabled(w, r, c, true)
+}
+func (s *server) userEnable(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	s.setDisabled(w, r, c, false)
+}
+
+func (s *server) setDisabled(w http.ResponseWriter, r *http.Request, c *reqctx, disabled bool) {
+	acc, err := s.accounts()
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
+	u, err := s.targetUser(r, c, acc)
+	if err != nil {
+		s.accountError(w, r, c, err)
+		return
+	}
+	if disabled && u.ID == c.user.ID { // the last admin could otherwise shut everyone out
+		s.showSettings(w, r, c, http.StatusBadRequest, userForm{Role: string(auth.Viewer)}, "", c.loc.MustT("settings.not_yourself", nil))
+		return
+	}
+	if _, err := acc.SetDisabled(r.Context(), c.user.Tenant, u.ID, disabled); err != nil {
+		s.accountError(w, r, c, err)
+		return
+	}
+	action, flash := "user.enable", "settings.user_enabled"
+	if disabled {
+		action, flash = "user.disable", "settings.user_disabled"
+	}
+	s.audit(r.Context(), c.user, clientIP(r), action, "user:"+u.ID, map[string]string{"login": u.Login})
+	s.showSettings(w, r, c, http.StatusOK, userForm{Role: string(auth.Viewer)}, c.loc.MustT(flash, nil), "")
+}
+
+// userPassword: an admin sets another user's password; that user's sessions end.
+func (s *server) userPassword(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	acc, err := s.accounts()
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
+	u, err := s.targetUser(r, c, acc)
+	if err != nil {
+		s.accountError(w, r, c, err)
+		return
+	}
+	if err := acc.SetPassword(r.Context(), c.user.Tenant, u.ID, r.PostFormValue("password")); err != nil {
+		s.accountError(w, r, c, err)
+		return
+	}
+	s.audit(r.Context(), c.user, clientIP(r), "user.password_reset", "user:"+u.ID, map[string]string{"login": u.Login})
+	s.showSettings(w, r, c, http.StatusOK, userForm{Role: string(auth.Viewer)}, c.loc.MustT("settings.password_reset_done", nil), "")
+}
+
+// tokenCreate makes an API token for a user of the tenant and shows it this once.
+func (s *server) tokenCreate(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	acc, err := s.accounts()
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
+	var expires time.Time
+	if d := strings.TrimSpace(r.PostFormValue("days")); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 1 || n > 3660 {
+			s.showSettings(w, r, c, http.StatusBadRequest, userForm{Role: string(auth.Viewer)}, "", c.loc.MustT("settings.bad_days", nil))
+			return
+		}
+		expires = s.cfg.Now().AddDate(0, 0, n)
+	}
+	u, err := acc.User(r.Context(), c.user.Tenant, r.PostFormValue("user"))
+	if err != nil {
+		s.accountError(w, r, c, err)
+		return
+	}
+	secret, tok, err := acc.CreateTokenUntil(r.Context(), c.user.Tenant, u.ID, r.PostFormValue("name"), expires)
+	if err != nil {
+		s.accountError(w, r, c, err)
+		return
+	}
+	s.audit(r.Context(), c.user, clientIP(r), "token.create", "token:"+tok.ID, map[string]string{"login": u.Login, "token_name": tok.Name})
+	w.Header().Set("Cache-Control", "no-store") // the page holds the secret
+	s.showSettingsToken(w, r, c, http.StatusOK, userForm{Role: string(auth.Viewer)}, c.loc.MustT("settings.token_created", nil), "", string(secret))
+}
+
+// tokenRevoke revokes an API token of the tenant.
+func (s *server) tokenRevoke(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	acc, err := s.accounts()
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
+	id := r.PathValue("id")
+	if err := acc.RevokeToken(r.Context(), c.user.Tenant, id); err != nil {
+		s.accountError(w, r, c, err)
+		return
+	}
+	s.audit(r.Context(), c.user, clientIP(r), "token.revoke", "token:"+id, nil)
+	s.showSettings(w, r, c, http.StatusOK, userForm{Role: string(auth.Viewer)}, c.loc.MustT("settings.token_revoked", nil), "")
 }

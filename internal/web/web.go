@@ -129,6 +129,13 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /targets", s.page(auth.EditTargets, s.targetAdd))
 	mux.HandleFunc("GET /settings", s.page(auth.View, s.settingsPage))
 	mux.HandleFunc("POST /settings/users", s.page(auth.ManageUsers, s.userCreate))
+	mux.HandleFunc("POST /settings/password", s.page(auth.View, s.passwordChange))
+	mux.HandleFunc("POST /settings/sessions/revoke", s.page(auth.View, s.signOutOthers))
+	mux.HandleFunc("POST /settings/users/{id}/disable", s.page(auth.ManageUsers, s.userDisable))
+	mux.HandleFunc("POST /settings/users/{id}/enable", s.page(auth.ManageUsers, s.userEnable))
+	mux.HandleFunc("POST /settings/users/{id}/password", s.page(auth.ManageUsers, s.userPassword))
+	mux.HandleFunc("POST /settings/tokens", s.page(auth.ManageUsers, s.tokenCreate))
+	mux.HandleFunc("POST /settings/tokens/{id}/revoke", s.page(auth.ManageUsers, s.tokenRevoke))
 
 	for _, rt := range s.apiRoutes() {
 		mux.HandleFunc(rt.method+" /api/v1"+rt.path, s.api(rt.action, rt.h))
