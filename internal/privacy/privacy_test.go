@@ -155,12 +155,12 @@ func TestApplyRetention(t *testing.T) {
 				t.Errorf("retention: %s\nwant %s", got, want)
 			}
 			for q, want := range map[string]string{
-				"SELECT CAST(count(*) AS TEXT) FROM orders WHERE tenant_id = $1":                          "2",
+				"SELECT CAST(count(*) AS TEXT) FROM orders WHERE tenant_id = $1":                           "2",
 				"SELECT CAST(CAST(sum(gross_amount) AS INTEGER) AS TEXT) FROM orders WHERE tenant_id = $1": "60",
 				"SELECT string_agg(order_id, ',' ORDER BY order_id) FROM orders WHERE tenant_id = $1":      "O2,O4",
-				"SELECT CAST(count(*) AS TEXT) FROM order_items WHERE tenant_id = $1":                     "1",
-				"SELECT CAST(count(*) AS TEXT) FROM returns WHERE tenant_id = $1":                         "1",
-				"SELECT detail FROM audit_log WHERE tenant_id = $1 AND action = 'privacy.retention'":      `{"before":"2024-07-15","mode":"delete","months":"24","order_items":"1","orders":"2","returns":"1"}`,
+				"SELECT CAST(count(*) AS TEXT) FROM order_items WHERE tenant_id = $1":                      "1",
+				"SELECT CAST(count(*) AS TEXT) FROM returns WHERE tenant_id = $1":                          "1",
+				"SELECT detail FROM audit_log WHERE tenant_id = $1 AND action = 'privacy.retention'":       `{"before":"2024-07-15","mode":"delete","months":"24","order_items":"1","orders":"2","returns":"1"}`,
 			} {
 				if got := scalar(t, st, q, "acme"); got != want {
 					t.Errorf("%s = %s, want %s", q, got, want)
@@ -192,7 +192,7 @@ func TestApplyRetention(t *testing.T) {
 				t.Errorf("retention: %s\nwant %s", got, want)
 			}
 			for q, want := range map[string]string{
-				"SELECT CAST(CAST(sum(gross_amount) AS INTEGER) AS TEXT) FROM orders WHERE tenant_id = $1":                "100",
+				"SELECT CAST(CAST(sum(gross_amount) AS INTEGER) AS TEXT) FROM orders WHERE tenant_id = $1":                  "100",
 				"SELECT string_agg(order_id, ',' ORDER BY order_id) FROM orders WHERE tenant_id = $1 AND buyer_ref IS NULL": "O1,O3",
 				"SELECT string_agg(order_id, ',' ORDER BY order_id) FROM orders WHERE tenant_id = $1 AND attrs IS NULL":     "O1,O3",
 				"SELECT string_agg(return_id, ',') FROM returns WHERE tenant_id = $1 AND reason_text IS NULL":               "R1",
