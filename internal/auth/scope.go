@@ -125,3 +125,40 @@ func (s Scopes) normalize() (Scopes, error) {
 	}
 	return out, nil
 }
+
+// Covers tells whether every scope o allows is also allowed by s: on each of countries,
+// platforms and modules, s is unrestricted or o is restricted to a subset of s. An
+// administrator may create, change and hand tokens only to users their own scopes cover, so
+// that a Mexico-only administrator cannot make an account that sees Brazil. o is compared in
+// its canonical form; scopes that do not check are not covered.
+func (s Scopes) Covers(o Scopes) bool {
+	o, err := o.normalize()
+	if err != nil {
+		return false
+	}
+	sub := func(have, want []string) bool {
+		if len(have) == 0 {
+			return true
+		}
+		if len(want) == 0 {
+			return false
+		}
+		for _, w := range want {
+			if !slices.Contains(have, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return sub(s.Countries, o.Countries) && sub(s.Platforms, o.Platforms) && sub(s.Modules, o.Modules)
+}
+
+// MayManage tells whether u may change the account t: u manages users and u's scopes cover
+// t's.
+func (u User) MayManage(t User) bool {
+	return u.Can(ManageUsers) && u.Tenant == t.Tenant && u.Scopes.Covers(t.Scopes)
+}
+
+// Normalize checks scopes and returns them canonical (countries upper-case, platforms
+// lower-case, lists sorted without repeats); a *FieldError names what does not check.
+func (s Scopes) Normalize() (Scopes, error) { return s.normalize() }

@@ -115,3 +115,50 @@ func TestScopesNormalize(t *testing.T) {
 		}
 	}
 }
+
+func TestCovers(t *testing.T) {
+	all := Scopes{}
+	mx := Scopes{Countries: []string{"MX"}}
+	mxbr := Scopes{Countries: []string{"MX", "BR"}}
+	mxML := Scopes{Countries: []string{"MX"}, Platforms: []string{"mercadolibre"}}
+	svc := Scopes{Modules: []string{"service"}}
+	for _, c := range []struct {
+		name   string
+		s, o   Scopes
+		covers bool
+	}{
+		{"everything covers everything", all, all, true},
+		{"everything covers Mexico", all, mx, true},
+		{"Mexico does not cover everything", mx, all, false},
+		{"Mexico covers Mexico", mx, mx, true},
+		{"Mexico covers Mexico written in lower case", mx, Scopes{Countries: []string{" mx"}}, true},
+		{"Mexico does not cover Mexico and Brazil", mx, mxbr, false},
+		{"Mexico and Brazil cover Mexico", mxbr, mx, true},
+		{"Mexico covers Mexico on one platform", mx, mxML, true},
+		{"Mexico on one platform does not cover all Mexico", mxML, mx, false},
+		{"Mexico does not cover an unrestricted service module", mx, svc, false},
+		{"service covers service in Mexico", svc, Scopes{Countries: []string{"MX"}, Modules: []string{"service"}}, true},
+		{"service does not cover every module", svc, mx, false},
+		{"a bad country is not covered", all, Scopes{Countries: []string{"XX"}}, false},
+	} {
+		if got := c.s.Covers(c.o); got != c.covers {
+			t.Errorf("%s: Covers = %v, want %v", c.name, got, c.covers)
+		}
+	}
+	admin := User{Tenant: "t", Role: Admin, Scopes: mx}
+	if !admin.MayManage(User{Tenant: "t", Role: Admin, Scopes: mx}) {
+		t.Error("a Mexico admin may not manage a Mexico admin")
+	}
+	if admin.MayManage(User{Tenant: "t", Role: Viewer}) {
+		t.Error("a Mexico admin may manage an unrestricted viewer")
+	}
+	if admin.MayManage(User{Tenant: "u", Role: Viewer, Scopes: mx}) {
+		t.Error("an admin may manage a user of another tenant")
+	}
+	if (User{Tenant: "t", Role: Manager}).MayManage(User{Tenant: "t", Role: Viewer, Scopes: mx}) {
+		t.Error("a manager may manage users")
+	}
+	if (User{Tenant: "t", Role: Admin, Disabled: true}).MayManage(User{Tenant: "t", Role: Viewer}) {
+		t.Error("a disabled admin may manage users")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,7 +97,11 @@ func (s *server) showSettingsToken(w http.ResponseWriter, r *http.Request, c *re
 			s.fail(w, r, c, err)
 			return
 		}
-		v.Users = users
+		for _, u := range users {
+			if c.user.MayManage(u) {
+				v.Users = append(v.Users, u)
+			}
+		}
 		acc, err := s.accounts()
 		if err != nil {
 			s.fail(w, r, c, err)
@@ -108,10 +113,13 @@ func (s *server) showSettingsToken(w http.ResponseWriter, r *http.Request, c *re
 			return
 		}
 		logins := map[string]string{}
-		for _, u := range users {
+		for _, u := range v.Users {
 			logins[u.ID] = u.Login
 		}
 		for _, t := range toks {
+			if _, ok := logins[t.UserID]; !ok {
+				continue // a token of an account the admin does not manage
+			}
 			v.Tokens = append(v.Tokens, tokenLine{APIToken: t, Login: logins[t.UserID]})
 		}
 	}
@@ -170,6 +178,11 @@ func (s *server) userCreate(w http.ResponseWriter, r *http.Request, c *reqctx) {
 		Modules: r.PostForm["modules"]}
 	nu := auth.User{Tenant: c.user.Tenant, Login: f.Login, Name: f.Name, Role: auth.Role(f.Role), Lang: f.Lang,
 		Scopes: auth.Scopes{Countries: splitList(f.Countries), Platforms: splitList(f.Platforms), Modules: f.Modules}}
+	if sc, err := nu.Scopes.Normalize(); err == nil && !c.user.Scopes.Covers(sc) {
+		// an administrator hands out no more than they have
+		s.showSettings(w, r, c, http.StatusForbidden, f, "", c.loc.MustT("settings.beyond_scope", nil))
+		return
+	}
 	created, err := s.cfg.Auth.CreateUser(r.Context(), nu, r.PostFormValue("password"))
 	if err != nil {
 		var fe *auth.FieldError
@@ -240,6 +253,8 @@ func (s *server) accountError(w http.ResponseWriter, r *http.Request, c *reqctx,
 		s.showSettings(w, r, c, http.StatusTooManyRequests, userForm{Role: string(auth.Viewer)}, "", c.loc.MustT("login.locked", nil))
 	case errors.Is(err, auth.ErrNotFound):
 		s.fail(w, r, c, errNotFound)
+	case errors.Is(err, errBeyondScope):
+		s.showSettings(w, r, c, http.StatusForbidden, userForm{Role: string(auth.Viewer)}, "", c.loc.MustT("settings.beyond_scope", nil))
 	default:
 		s.fail(w, r, c, err)
 	}
@@ -285,10 +300,21 @@ func (s *server) signOutOthers(w http.ResponseWriter, r *http.Request, c *reqctx
 	s.showSettings(w, r, c, http.StatusOK, userForm{Role: string(auth.Viewer)}, c.loc.MustT("settings.signed_out_others", nil), "")
 }
 
-// targetUser loads the user {id} of the admin's tenant.
-func (s *server) targetUser(r *http.Request, c *reqctx, acc accounts) (auth.User, error) {
-	return acc.User(r.Context(), c.user.Tenant, r.PathValue("id"))
+// targetUser loads the user {id} of the admin's tenant, refused (errBeyondScope) when the
+// admin's scopes do not cover theirs.
+func (s *server) targetUser(r *http.Request, c *reqctx, acc accounts, id string) (auth.User, error) {
+	u, err := acc.User(r.Context(), c.user.Tenant, id)
+	if err != nil {
+		return u, err
+	}
+	if !c.user.MayManage(u) {
+		return auth.User{}, errBeyondScope
+	}
+	return u, nil
 }
+
+// errBeyondScope: an administrator acted on an account their scopes do not cover.
+var errBeyondScope = errors.New("the account is outside your scopes")
 
 // userDisable and userEnable switch a user off (sessions end, tokens stop) or on again.
 func (s *server) userDisable(w http.ResponseWriter, r *http.Request, c *reqctx) {
@@ -304,7 +330,7 @@ func (s *server) setDisabled(w http.ResponseWriter, r *http.Request, c *reqctx, 
 		s.fail(w, r, c, err)
 		return
 	}
-	u, err := s.targetUser(r, c, acc)
+	u, err := s.targetUser(r, c, acc, r.PathValue("id"))
 	if err != nil {
 		s.accountError(w, r, c, err)
 		return
@@ -332,7 +358,7 @@ func (s *server) userPassword(w http.ResponseWriter, r *http.Request, c *reqctx)
 		s.fail(w, r, c, err)
 		return
 	}
-	u, err := s.targetUser(r, c, acc)
+	u, err := s.targetUser(r, c, acc, r.PathValue("id"))
 	if err != nil {
 		s.accountError(w, r, c, err)
 		return
@@ -361,7 +387,7 @@ func (s *server) tokenCreate(w http.ResponseWriter, r *http.Request, c *reqctx) 
 		}
 		expires = s.cfg.Now().AddDate(0, 0, n)
 	}
-	u, err := acc.User(r.Context(), c.user.Tenant, r.PostFormValue("user"))
+	u, err := s.targetUser(r, c, acc, r.PostFormValue("user"))
 	if err != nil {
 		s.accountError(w, r, c, err)
 		return
@@ -384,6 +410,20 @@ func (s *server) tokenRevoke(w http.ResponseWriter, r *http.Request, c *reqctx) 
 		return
 	}
 	id := r.PathValue("id")
+	toks, err := acc.ListTokens(r.Context(), c.user.Tenant)
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
+	i := slices.IndexFunc(toks, func(t auth.APIToken) bool { return t.ID == id })
+	if i < 0 {
+		s.fail(w, r, c, errNotFound)
+		return
+	}
+	if _, err := s.targetUser(r, c, acc, toks[i].UserID); err != nil {
+		s.accountError(w, r, c, err)
+		return
+	}
 	if err := acc.RevokeToken(r.Context(), c.user.Tenant, id); err != nil {
 		s.accountError(w, r, c, err)
 		return
