@@ -1,16 +1,16 @@
 package reader
 
 import (
-	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/flate"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"pulso/internal/ingest/reader/xlsxbomb"
 )
 
 // Workbook bombs (finding 2 of issue 8): a 1 MB upload with one 1 GB cell took a server to
@@ -18,109 +18,17 @@ import (
 // Each bomb below is built in code, small on disk, and must be refused with an error naming
 // the file, the part and the limit, having allocated little.
 
-const (
-	nsMain = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"`
-	nsRels = `xmlns="http://schemas.openxmlformats.org/package/2006/relationships"`
-	relDoc = `http://schemas.openxmlformats.org/officeDocument/2006/relationships`
-)
+const nsMain = xlsxbomb.NSMain
 
-// part is one zip entry: plain content, or raw deflate data with its sizes as declared.
-type part struct {
-	name     string
-	content  string
-	raw      []byte // deflate data, written as is
-	declared uint64 // uncompressed size written in the headers (a lie, if it differs)
-}
+type part = xlsxbomb.Part
 
-// bombPart builds a deflated part of prefix, then pattern repeated to about n bytes, then
-// suffix, without holding the n bytes: a deflate segment references only its own output, so
-// one compressed MiB of pattern can be repeated as many times as wanted.
 func bombPart(t testing.TB, name, prefix, pattern string, n int64, suffix string) part {
-	t.Helper()
-	segment := func(b []byte) []byte {
-		var out bytes.Buffer
-		w, err := flate.NewWriter(&out, flate.BestCompression)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(b)
-		w.Flush() // byte-aligned, not final
-		return out.Bytes()
-	}
-	fill := strings.Repeat(pattern, max(1, (1<<20)/len(pattern)))
-	raw := segment([]byte(prefix))
-	chunk := segment([]byte(fill))
-	copies := max(1, n/int64(len(fill)))
-	for range copies {
-		raw = append(raw, chunk...)
-	}
-	raw = append(raw, segment([]byte(suffix))...)
-	raw = append(raw, 1, 0, 0, 0xff, 0xff) // final empty stored block
-	return part{name: name, raw: raw, declared: uint64(len(prefix)) + uint64(copies)*uint64(len(fill)) + uint64(len(suffix))}
+	return xlsxbomb.Bomb(t, name, prefix, pattern, n, suffix)
 }
 
-// book writes a workbook (one sheet, "Sheet1", at xl/worksheets/sheet1.xml, and a shared
-// strings part) with the given parts replacing or adding to the defaults.
-func book(t testing.TB, parts ...part) []byte {
-	t.Helper()
-	defaults := []part{
-		{name: "[Content_Types].xml", content: `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-			`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>` +
-			`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
-			`<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>` +
-			`<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`},
-		{name: "_rels/.rels", content: `<Relationships ` + nsRels + `><Relationship Id="rId1" Type="` + relDoc + `/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
-		{name: "xl/workbook.xml", content: `<workbook ` + nsMain + ` xmlns:r="` + relDoc + `"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`},
-		{name: "xl/_rels/workbook.xml.rels", content: `<Relationships ` + nsRels + `><Relationship Id="rId1" Type="` + relDoc + `/worksheet" Target="worksheets/sheet1.xml"/>` +
-			`<Relationship Id="rId2" Type="` + relDoc + `/sharedStrings" Target="sharedStrings.xml"/></Relationships>`},
-		{name: "xl/sharedStrings.xml", content: `<sst ` + nsMain + `><si><t>order_id</t></si></sst>`},
-		{name: "xl/worksheets/sheet1.xml", content: sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>A-1</t></is></c></row>`)},
-	}
-	byName := map[string]part{}
-	for _, p := range parts {
-		byName[p.name] = p
-	}
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	write := func(p part) {
-		if p.raw == nil {
-			w, err := zw.Create(p.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.Write([]byte(p.content))
-			return
-		}
-		// CRC-32 0: a bomb is refused long before its end, where the checksum is checked.
-		w, err := zw.CreateRaw(&zip.FileHeader{Name: p.name, Method: zip.Deflate,
-			CompressedSize64: uint64(len(p.raw)), UncompressedSize64: p.declared})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(p.raw)
-	}
-	for _, d := range defaults {
-		if p, ok := byName[d.name]; ok {
-			write(p)
-			delete(byName, d.name)
-			continue
-		}
-		write(d)
-	}
-	for _, p := range parts {
-		if _, ok := byName[p.name]; ok {
-			write(p)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
-}
+func book(t testing.TB, parts ...part) []byte { return xlsxbomb.Book(t, parts...) }
 
-func sheetXML(data string) string {
-	return `<?xml version="1.0" encoding="UTF-8"?><worksheet ` + nsMain + `><sheetData>` + data + `</sheetData></worksheet>`
-}
+func sheetXML(data string) string { return xlsxbomb.Sheet(data) }
 
 // openLimited writes data to a file and opens it with lim, reading every row, and returns the
 // first error and the bytes allocated meanwhile.
@@ -176,7 +84,7 @@ func TestXLSXBombs(t *testing.T) {
 				p := bombPart(t, "xl/worksheets/sheet1.xml",
 					`<worksheet `+nsMain+`><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="B2" t="inlineStr"><is><t>`,
 					"A", gib, `</t></is></c></row></sheetData></worksheet>`)
-				p.declared = 500 << 20
+				p.Declared = 500 << 20
 				return p
 			}()},
 			want: "orders.xlsx: sheet1: a cell is longer than 32767 characters (cell B2)",
@@ -213,7 +121,7 @@ func TestXLSXBombs(t *testing.T) {
 			name: "1 GiB declared as 1 KiB",
 			parts: []part{func() part {
 				p := bombPart(t, "xl/worksheets/sheet1.xml", `<worksheet `+nsMain+`><sheetData><row r="1"><c r="A1"><v>1</v></c></row>`, "<row/>", gib, ``)
-				p.declared = 1 << 10
+				p.Declared = 1 << 10
 				return p
 			}()},
 			want: "orders.xlsx: sheet1: the part is damaged (its data is larger than its header says)",
@@ -222,7 +130,7 @@ func TestXLSXBombs(t *testing.T) {
 			name: "16 EiB declared",
 			parts: []part{func() part {
 				p := bombPart(t, "xl/styles.xml", `<styleSheet `+nsMain+`>`, " ", 10, `</styleSheet>`)
-				p.declared = 1 << 63
+				p.Declared = 1 << 63
 				return p
 			}()},
 			want: "orders.xlsx: styles: the part is larger than 128 MiB uncompressed",
@@ -250,43 +158,43 @@ func TestXLSXBombs(t *testing.T) {
 		},
 		{
 			name:  "too many cells",
-			parts: []part{{name: "xl/worksheets/sheet1.xml", content: sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2">` + strings.Repeat("<c/>", 1001) + `</row>`)}},
+			parts: []part{{Name: "xl/worksheets/sheet1.xml", Content: sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2">` + strings.Repeat("<c/>", 1001) + `</row>`)}},
 			lim:   small,
 			want:  "orders.xlsx: sheet1: the sheet has more than 1000 cells",
 		},
 		{
 			name:  "a column past XFD",
-			parts: []part{{name: "xl/worksheets/sheet1.xml", content: sheetXML(`<row r="1">` + strings.Repeat("<c/>", 16385) + `</row>`)}},
+			parts: []part{{Name: "xl/worksheets/sheet1.xml", Content: sheetXML(`<row r="1">` + strings.Repeat("<c/>", 16385) + `</row>`)}},
 			want:  "orders.xlsx: sheet1: a cell is beyond the last column a sheet can have (XFD, 16384) (row 1)",
 		},
 		{
 			name:  "a column reference past XFD",
-			parts: []part{{name: "xl/worksheets/sheet1.xml", content: sheetXML(`<row r="1"><c r="AAAA1"><v>1</v></c></row>`)}},
+			parts: []part{{Name: "xl/worksheets/sheet1.xml", Content: sheetXML(`<row r="1"><c r="AAAA1"><v>1</v></c></row>`)}},
 			want:  "orders.xlsx: sheet1: a cell is beyond the last column a sheet can have (XFD, 16384) (cell AAAA1)",
 		},
 		{
 			name:  "a row past 1048576",
-			parts: []part{{name: "xl/worksheets/sheet1.xml", content: sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="1048577"/>`)}},
+			parts: []part{{Name: "xl/worksheets/sheet1.xml", Content: sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="1048577"/>`)}},
 			want:  "orders.xlsx: sheet1: row 1048577 is beyond the last row a sheet can have (1048576)",
 		},
 		{
 			name:  "too many shared strings",
-			parts: []part{{name: "xl/sharedStrings.xml", content: `<sst ` + nsMain + `>` + strings.Repeat("<si/>", 1<<20+1) + `</sst>`}},
+			parts: []part{{Name: "xl/sharedStrings.xml", Content: `<sst ` + nsMain + `>` + strings.Repeat("<si/>", 1<<20+1) + `</sst>`}},
 			want:  "orders.xlsx: sharedStrings: the workbook has more than 1048576 shared strings",
 		},
 		{
 			name:  "rich text runs",
-			parts: []part{{name: "xl/sharedStrings.xml", content: `<sst ` + nsMain + `><si>` + strings.Repeat("<r><t>a</t></r>", 6000) + `</si></sst>`}},
+			parts: []part{{Name: "xl/sharedStrings.xml", Content: `<sst ` + nsMain + `><si>` + strings.Repeat("<r><t>a</t></r>", 6000) + `</si></sst>`}},
 			want:  "orders.xlsx: sharedStrings: a shared string has more than 10000 XML elements (string 1)",
 		},
 		{
 			name:  "deep nesting",
-			parts: []part{{name: "xl/styles.xml", content: `<styleSheet ` + nsMain + `>` + strings.Repeat("<a>", 100000) + `</styleSheet>`}},
+			parts: []part{{Name: "xl/styles.xml", Content: `<styleSheet ` + nsMain + `>` + strings.Repeat("<a>", 100000) + `</styleSheet>`}},
 			want:  "orders.xlsx: styles: the XML is nested deeper than 64 levels",
 		},
 		{
 			name:  "a million styles",
-			parts: []part{{name: "xl/styles.xml", content: `<styleSheet ` + nsMain + `><cellXfs>` + strings.Repeat("<xf/>", 1_000_000) + `</cellXfs></styleSheet>`}},
+			parts: []part{{Name: "xl/styles.xml", Content: `<styleSheet ` + nsMain + `><cellXfs>` + strings.Repeat("<xf/>", 1_000_000) + `</cellXfs></styleSheet>`}},
 			want:  "orders.xlsx: styles: the part has more than 500000 XML elements",
 		},
 	}
@@ -314,8 +222,8 @@ func TestXLSXBombs(t *testing.T) {
 func TestXLSXAtTheLimits(t *testing.T) {
 	long := strings.Repeat("é", 32766) + "&amp;"
 	data := book(t,
-		part{name: "xl/sharedStrings.xml", content: `<sst ` + nsMain + `><si><t>order_id</t></si><si><r><t>` + strings.Repeat("ç", 16000) + `</t></r><r><t>` + strings.Repeat("x", 16767) + `</t></r></si></sst>`},
-		part{name: "xl/worksheets/sheet1.xml", content: sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>note</t></is></c></row>` +
+		part{Name: "xl/sharedStrings.xml", Content: `<sst ` + nsMain + `><si><t>order_id</t></si><si><r><t>` + strings.Repeat("ç", 16000) + `</t></r><r><t>` + strings.Repeat("x", 16767) + `</t></r></si></sst>`},
+		part{Name: "xl/worksheets/sheet1.xml", Content: sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>note</t></is></c></row>` +
 			`<row r="2"><c r="A2" t="inlineStr"><is><t>` + long + `</t></is></c><c r="B2" t="s"><v>1</v></c></row>` +
 			`<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>last</t></is></c><c r="XFD1048576"><v>7</v></c></row>`)},
 	)
@@ -338,7 +246,7 @@ func TestXLSXAtTheLimits(t *testing.T) {
 	}
 
 	// One character more is refused.
-	data = book(t, part{name: "xl/worksheets/sheet1.xml", content: sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="C2" t="inlineStr"><is><t>` + long + `x</t></is></c></row>`)})
+	data = book(t, part{Name: "xl/worksheets/sheet1.xml", Content: sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="C2" t="inlineStr"><is><t>` + long + `x</t></is></c></row>`)})
 	err, _ = openLimited(t, data, defaultLimits)
 	if err == nil || err.Error() != "orders.xlsx: sheet1: a cell is longer than 32767 characters (cell C2)" {
 		t.Fatalf("32768 characters: %v", err)
@@ -350,7 +258,7 @@ func TestXLSXAtTheLimits(t *testing.T) {
 func TestXLSXTooManyParts(t *testing.T) {
 	var extra []part
 	for i := range defaultLimits.parts {
-		extra = append(extra, part{name: fmt.Sprintf("xl/media/image%d.png", i), content: "x"})
+		extra = append(extra, part{Name: fmt.Sprintf("xl/media/image%d.png", i), Content: "x"})
 	}
 	err, _ := openLimited(t, book(t, extra...), defaultLimits)
 	if err == nil || err.Error() != "orders.xlsx: the workbook has more than 10000 parts" {
