@@ -213,6 +213,9 @@ func (s *source) parse(c *chunk, parsers map[int]*record.Parser) {
 	c.errs = make([]error, len(c.raw))
 	for i, fields := range c.raw {
 		c.out[i], c.errs[i] = p.Parse(c.nums[i], fields)
+		if c.errs[i] != nil { // the row may go to a reject file: without what is not stored either
+			c.raw[i] = p.Redact(fields)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -173,4 +174,58 @@ func dumpAll(t *testing.T, st store.Store, table string) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// A rejected row goes to the reject file without the values Pulso would not store: personal
+// extra columns blank, contract columns and pseudonymised identifiers as read, so that the
+// file can be fixed and imported again.
+func TestRejectFilesHoldNoPersonalData(t *testing.T) {
+	st, err := duckdb.Open(context.Background(), filepath.Join(t.TempDir(), "r.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	const file = "order_id,platform,country,store,created_at,currency,gross_amount,buyer_email,note,customer_code\n" +
+		"R1,mercadolibre,BR,s1,2026-03-02 10:00:00,BRL,10,ana@example.com,call +55 11 91234-5678,cli-1\n" +
+		"R2,mercadolibre,BR,s1,not a date,BRL,20,joao@example.com,gift wrap,cli-2\n" +
+		"R3,mercadolibre,BR,s1,2026-03-02 12:00:00,BRL,-5,,maria@example.com,cli-3\n"
+	dir := t.TempDir()
+	p := write(t, dir, "orders.csv", file)
+	res, err := importFiles(t, st, Options{Kind: "orders", SkipInvalid: true, RejectDir: dir, Pseudonymise: []string{"customer_code"}}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts.Rejected != 2 || res.Counts.Inserted != 1 {
+		t.Fatalf("counts %+v, want 1 inserted and 2 rejected", res.Counts)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "orders.csv.rejects.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(got)), "\n")
+	want := []string{
+		"row,order_id,platform,country,store,created_at,currency,gross_amount,buyer_email,note,customer_code,reason",
+		"3,R2,mercadolibre,BR,s1,not a date,BRL,20,,gift wrap,cli-2,",
+		"4,R3,mercadolibre,BR,s1,2026-03-02 12:00:00,BRL,-5,,,cli-3,",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("reject file:\n%s", got)
+	}
+	for i := range want {
+		// the reason (last field) is the parser's; the rest is compared whole
+		if i > 0 {
+			if !strings.HasPrefix(lines[i], want[i]) {
+				t.Errorf("line %d = %q, want it to start %q", i+1, lines[i], want[i])
+			}
+			continue
+		}
+		if lines[i] != want[i] {
+			t.Errorf("header = %q, want %q", lines[i], want[i])
+		}
+	}
+	for _, s := range []string{"@example.com", "91234"} {
+		if strings.Contains(string(got), s) {
+			t.Errorf("the reject file holds %q:\n%s", s, got)
+		}
+	}
 }

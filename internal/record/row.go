@@ -441,3 +441,26 @@ func (k *Kind) KeyOf(row []any) string {
 	}
 	return b.String()
 }
+
+// Redact returns a copy of a raw row (fields in header order) with the values this parser
+// would drop as personal data blanked: every value of an extra column whose header names
+// personal data, and each extra value that looks personal. Contract columns and columns kept
+// as pseudonyms are left as read. Reject files and previews write rows through it, so that
+// what Pulso refuses to store does not end up on its disk either.
+func (p *Parser) Redact(fields []string) []string {
+	out := slices.Clone(fields)
+	for j, i := range p.extra {
+		if i >= len(out) {
+			continue
+		}
+		switch p.mode[j] {
+		case extraDrop:
+			out[i] = ""
+		case extraCheck:
+			if PersonalValue(out[i]) {
+				out[i] = ""
+			}
+		}
+	}
+	return out
+}
