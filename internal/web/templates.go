@@ -104,7 +104,8 @@ type page struct {
 	Path     string
 	URI      string
 	TitleKey string
-	Charts   bool // the page draws charts (loads ECharts)
+	Title    string // the page's own title (a KPI's name), shown instead of TitleKey's text
+	Charts   bool   // the page draws charts (loads ECharts)
 	Langs    []langOption
 	Nav      []navItem
 	loc      *i18n.Localizer
