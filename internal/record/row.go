@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,6 +45,9 @@ type FieldError struct {
 	Column string
 	Value  string
 	Reason string
+	// Code and Args say Reason again for a translation (see Code); Error does not use them.
+	Code Code
+	Args map[string]string
 }
 
 func (e *FieldError) Error() string {
@@ -90,7 +94,11 @@ func (e *RowError) Reason() string {
 }
 
 // HeaderError is a problem with the header row (missing or duplicated columns).
-type HeaderError struct{ Reason string }
+type HeaderError struct {
+	Reason string
+	Code   Code // Reason again, for a translation (see Code)
+	Args   map[string]string
+}
 
 func (e *HeaderError) Error() string { return "header: " + e.Reason }
 
@@ -181,7 +189,7 @@ func NewParserWith(k *Kind, header []string, zones *Zones, secret []byte, opt Pa
 	for _, c := range opt.Pseudonymise {
 		n := NormalizeHeader(c)
 		if col, ok := k.Column(n); ok && !col.Pseudo {
-			return nil, &HeaderError{Reason: fmt.Sprintf("column %s is a contract column of %s and cannot be pseudonymised", n, k.Name)}
+			return nil, headerErr(CodeHeaderPseudo, fmt.Sprintf("column %s is a contract column of %s and cannot be pseudonymised", n, k.Name), "Column", n, "Kind", k.Name)
 		}
 		pseudo[n] = true
 	}
@@ -195,10 +203,10 @@ func NewParserWith(k *Kind, header []string, zones *Zones, secret []byte, opt Pa
 		n := NormalizeHeader(h)
 		p.names = append(p.names, n)
 		if n == "" {
-			return nil, &HeaderError{Reason: fmt.Sprintf("column %d has no name", i+1)}
+			return nil, headerErr(CodeHeaderUnnamed, fmt.Sprintf("column %d has no name", i+1), "Position", strconv.Itoa(i+1))
 		}
 		if seen[n] {
-			return nil, &HeaderError{Reason: fmt.Sprintf("column %s appears twice", n)}
+			return nil, headerErr(CodeHeaderTwice, fmt.Sprintf("column %s appears twice", n), "Column", n)
 		}
 		seen[n] = true
 		if ci := k.Col(n); ci >= 0 {
@@ -222,7 +230,7 @@ func NewParserWith(k *Kind, header []string, zones *Zones, secret []byte, opt Pa
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &HeaderError{Reason: fmt.Sprintf("missing required column %s for kind %s", strings.Join(missing, ", "), k.Name)}
+		return nil, missingColumns(k.Name, missing)
 	}
 	p.drops = make([]int64, len(p.extra))
 	return p, nil
@@ -250,11 +258,13 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 	k := p.kind
 	out := make([]any, p.stored)
 	var errs []*FieldError
-	fail := func(col, val, reason string) {
-		errs = append(errs, &FieldError{Row: row, Column: col, Value: val, Reason: reason})
+	fail := func(col, val string, err error) {
+		code, args := codeOf(err)
+		errs = append(errs, &FieldError{Row: row, Column: col, Value: val, Reason: err.Error(), Code: code, Args: args})
 	}
 	if len(fields) > len(p.names) {
-		return nil, &RowError{Row: row, Fields: []*FieldError{{Row: row, Reason: fmt.Sprintf("has %d fields, the header has %d", len(fields), len(p.names))}}}
+		return nil, &RowError{Row: row, Fields: []*FieldError{{Row: row, Reason: fmt.Sprintf("has %d fields, the header has %d", len(fields), len(p.names)),
+			Code: CodeFieldCount, Args: args("Fields", strconv.Itoa(len(fields)), "Header", strconv.Itoa(len(p.names)))}}}
 	}
 	raw := func(ci int) string {
 		if i := p.pos[ci]; i >= 0 && i < len(fields) {
@@ -274,7 +284,7 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 		v := raw(ci)
 		if v == "" {
 			if c.Required {
-				fail(c.Name, "", "required value is empty")
+				fail(c.Name, "", errRequired)
 			} else if c.Default != nil {
 				out[ci] = c.Default
 			}
@@ -284,7 +294,7 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 			continue
 		}
 		if strings.IndexByte(v, 0) >= 0 {
-			fail(c.Name, "", "contains a NUL character")
+			fail(c.Name, "", errNUL)
 			continue
 		}
 		switch c.Type {
@@ -296,28 +306,29 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 		case Enum:
 			lv := strings.ToLower(v)
 			if !slices.Contains(c.Values, lv) {
-				fail(c.Name, v, "not one of "+strings.Join(c.Values, ", "))
+				list := strings.Join(c.Values, ", ")
+				fail(c.Name, v, valueErr(CodeEnum, "not one of "+list, "Values", list))
 				continue
 			}
 			out[ci] = lv
 		case Country:
 			cz := p.country(v)
 			if cz.err != nil {
-				fail(c.Name, v, cz.err.Error())
+				fail(c.Name, v, cz.err)
 				continue
 			}
 			out[ci] = cz.code
 		case Currency:
 			cur, err := ParseCurrency(v)
 			if err != nil {
-				fail(c.Name, v, err.Error())
+				fail(c.Name, v, err)
 				continue
 			}
 			out[ci] = cur
 		case Timestamp:
 			t, _, err := ParseTimestamp(v, loc)
 			if err != nil {
-				fail(c.Name, v, err.Error())
+				fail(c.Name, v, err)
 				tsIndex++
 				continue
 			}
@@ -328,18 +339,18 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 		case Date:
 			d, err := ParseDate(v)
 			if err != nil {
-				fail(c.Name, v, err.Error())
+				fail(c.Name, v, err)
 				continue
 			}
 			out[ci] = d
 		case Decimal:
 			f, err := ParseDecimal(v)
 			if err != nil {
-				fail(c.Name, v, err.Error())
+				fail(c.Name, v, err)
 				continue
 			}
-			if msg := bounds(c, f); msg != "" {
-				fail(c.Name, v, msg)
+			if err := bounds(c, f); err != nil {
+				fail(c.Name, v, err)
 				continue
 			}
 			out[ci] = f
@@ -347,25 +358,25 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 		case Int:
 			n, err := ParseInt(v)
 			if err != nil {
-				fail(c.Name, v, err.Error())
+				fail(c.Name, v, err)
 				continue
 			}
-			if msg := bounds(c, float64(n)); msg != "" {
-				fail(c.Name, v, msg)
+			if err := bounds(c, float64(n)); err != nil {
+				fail(c.Name, v, err)
 				continue
 			}
 			out[ci] = n
 		case Bool:
 			b, err := ParseBool(v)
 			if err != nil {
-				fail(c.Name, v, err.Error())
+				fail(c.Name, v, err)
 				continue
 			}
 			out[ci] = b
 		}
 	}
 	if ci := k.Col("currency"); hasMoney && ci >= 0 && out[ci] == nil && raw(ci) == "" {
-		fail("currency", "", "required when an amount is present")
+		fail("currency", "", errCurrencyNeeded)
 	}
 	if len(errs) > 0 {
 		return nil, &RowError{Row: row, Fields: errs}
@@ -402,20 +413,30 @@ func (p *Parser) Parse(row int, fields []string) ([]any, error) {
 	return out, nil
 }
 
-func bounds(c Column, f float64) string {
+var (
+	errRequired       = valueErr(CodeRequired, "required value is empty")
+	errNUL            = valueErr(CodeNUL, "contains a NUL character")
+	errCurrencyNeeded = valueErr(CodeCurrencyNeeded, "required when an amount is present")
+	errNegativeAmount = valueErr(CodeNegativeAmount, "must not be negative: it is an amount paid, a price or a cost (fee reversals belong in platform_fee, refunds in returns)")
+	errNegative       = valueErr(CodeNegative, "must not be negative")
+	errNotPositive    = valueErr(CodeNotPositive, "must be greater than 0")
+)
+
+// bounds checks a number against its column's bounds (nil: within them).
+func bounds(c Column, f float64) error {
 	switch {
 	case c.Min != nil && f < *c.Min && *c.Min == 0 && c.Money:
-		return "must not be negative: it is an amount paid, a price or a cost (fee reversals belong in platform_fee, refunds in returns)"
+		return errNegativeAmount
 	case c.Min != nil && f < *c.Min && *c.Min == 0:
-		return "must not be negative"
+		return errNegative
 	case c.Min != nil && f < *c.Min && *c.Min < 1e-9 && *c.Min > 0:
-		return "must be greater than 0"
+		return errNotPositive
 	case c.Min != nil && c.Max != nil && (f < *c.Min || f > *c.Max):
-		return fmt.Sprintf("must be between %g and %g", *c.Min, *c.Max)
+		return valueErr(CodeBetween, fmt.Sprintf("must be between %g and %g", *c.Min, *c.Max), "Min", number(*c.Min), "Max", number(*c.Max))
 	case c.Min != nil && f < *c.Min:
-		return fmt.Sprintf("must be at least %g", *c.Min)
+		return valueErr(CodeAtLeast, fmt.Sprintf("must be at least %g", *c.Min), "Min", number(*c.Min))
 	}
-	return ""
+	return nil
 }
 
 // Pseudonymise returns the keyed hash (HMAC-SHA256, first 128 bits, hex) of a buyer reference.

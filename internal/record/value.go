@@ -72,22 +72,25 @@ func LocalTime(y int, mo time.Month, d, h, mi, s, ns int, loc *time.Location) ti
 	return wall.Add(-time.Duration(before) * time.Second).In(loc)
 }
 
-var errNotTimestamp = errors.New("not a timestamp (want RFC 3339 like 2026-03-02T14:05:00-03:00, local time like 2026-03-02 14:05:00, or a date 2026-03-02)")
+var errNotTimestamp = valueErr(CodeTimestamp, "not a timestamp (want RFC 3339 like 2026-03-02T14:05:00-03:00, local time like 2026-03-02 14:05:00, or a date 2026-03-02)")
 
 // ParseTimestamp reads an RFC 3339 timestamp with offset, a naive "YYYY-MM-DD[T ]hh:mm[:ss[.f]]"
 // in loc, or a date-only "YYYY-MM-DD" (local midnight of that date in loc, dateOnly true).
 func ParseTimestamp(s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
 	t, dateOnly, err = parseTimestamp(s, loc)
-	if err == nil && (t.Year() < minYear || t.Year() > maxYear) {
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if t.Year() < minYear || t.Year() > maxYear {
 		return time.Time{}, false, errYear
 	}
-	return t, dateOnly, err
+	return t, dateOnly, nil
 }
 
 // Years outside this range are typos (or spreadsheet epochs), not business events.
 const minYear, maxYear = 1970, 2199
 
-var errYear = fmt.Errorf("year out of range (%d-%d)", minYear, maxYear)
+var errYear = valueErr(CodeYear, fmt.Sprintf("year out of range (%d-%d)", minYear, maxYear), "Min", strconv.Itoa(minYear), "Max", strconv.Itoa(maxYear))
 
 func parseTimestamp(s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
 	if w, ok := fastNaive(s); ok {
@@ -111,7 +114,7 @@ func parseTimestamp(s string, loc *time.Location) (t time.Time, dateOnly bool, e
 			if t2, err2 := time.Parse("2006-01-02T15:04Z07:00", norm); err2 == nil {
 				return t2, false, nil
 			}
-			return time.Time{}, false, fmt.Errorf("not a valid timestamp with offset: %v", trimParseErr(err))
+			return time.Time{}, false, timestampErr("not a valid timestamp with offset", s, err)
 		}
 		return t, false, nil
 	}
@@ -123,7 +126,7 @@ func parseTimestamp(s string, loc *time.Location) (t time.Time, dateOnly bool, e
 	}
 	w, err := time.Parse(layout, norm)
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("not a valid local timestamp: %v", trimParseErr(err))
+		return time.Time{}, false, timestampErr("not a valid local timestamp", s, err)
 	}
 	return LocalTime(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc), false, nil
 }
@@ -137,22 +140,35 @@ func hasOffset(s string) bool {
 	return strings.ContainsAny(tail, "+-")
 }
 
-func trimParseErr(err error) string {
+// timestampErr explains a failed time.Parse of raw (parsed as a normalised copy of the same
+// length: 'T' between date and time, 'Z' for 'z'). The part that could not be read is quoted
+// as the file writes it, not as the copy does.
+func timestampErr(prefix, raw string, err error) *ValueError {
 	var pe *time.ParseError
-	if errors.As(err, &pe) {
-		if pe.Message != "" {
-			return strings.TrimPrefix(pe.Message, ": ")
-		}
-		return fmt.Sprintf("cannot read %q", pe.ValueElem)
+	if !errors.As(err, &pe) {
+		return valueErr(CodeTimestamp, prefix+": "+err.Error())
 	}
-	return err.Error()
+	if pe.Message != "" {
+		msg := strings.TrimPrefix(pe.Message, ": ")
+		if strings.HasSuffix(msg, "out of range") {
+			return valueErr(CodeTimestampRange, prefix+": "+msg)
+		}
+		return valueErr(CodeTimestamp, prefix+": "+msg)
+	}
+	elem := pe.ValueElem
+	if len(elem) <= len(raw) {
+		elem = raw[len(raw)-len(elem):]
+	}
+	return valueErr(CodeTimestamp, fmt.Sprintf("%s: cannot read %q", prefix, elem))
 }
+
+var errNotDate = valueErr(CodeDate, "not a date (want YYYY-MM-DD)")
 
 // ParseDate reads YYYY-MM-DD (a leading date of a timestamp is not accepted: dates are dates).
 func ParseDate(s string) (time.Time, error) {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, errors.New("not a date (want YYYY-MM-DD)")
+		return time.Time{}, errNotDate
 	}
 	if d.Year() < minYear || d.Year() > maxYear {
 		return time.Time{}, errYear
@@ -173,16 +189,19 @@ const MaxDecimal = 1e13
 const MaxInt = 1_000_000_000_000
 
 var (
-	errNotFinite   = errors.New("not a finite number (NaN and infinities are not values)")
-	errTooLarge    = fmt.Errorf("too large: the magnitude must be at most %g", float64(MaxDecimal))
-	errIntTooLarge = fmt.Errorf("too large: the magnitude must be at most %d", int64(MaxInt))
+	errNotFinite   = valueErr(CodeNotFinite, "not a finite number (NaN and infinities are not values)")
+	errTooLarge    = valueErr(CodeTooLarge, fmt.Sprintf("too large: the magnitude must be at most %g", float64(MaxDecimal)), "Limit", number(MaxDecimal))
+	errIntTooLarge = valueErr(CodeTooLarge, fmt.Sprintf("too large: the magnitude must be at most %d", int64(MaxInt)), "Limit", number(MaxInt))
+	errNotDecimal  = valueErr(CodeDecimal, "not a decimal number (write it like 1234.56: '.' for decimals, no thousands separators)")
+	errNotWhole    = valueErr(CodeNotWhole, "not a whole number")
+	errNotBool     = valueErr(CodeBool, "not a boolean (true/false, 1/0, yes/no, sí/no, sim/não)")
 )
 
 // ParseDecimal reads a decimal number written with '.' as the separator and no grouping. NaN,
 // infinities and magnitudes above MaxDecimal are refused, so that stored amounts always sum to
 // a finite number.
 func ParseDecimal(s string) (float64, error) {
-	bad := errors.New("not a decimal number (write it like 1234.56: '.' for decimals, no thousands separators)")
+	bad := errNotDecimal
 	if s == "" {
 		return 0, bad
 	}
@@ -242,13 +261,13 @@ func ParseInt(s string) (int64, error) {
 	}
 	f, err := ParseDecimal(s)
 	if err == errNotFinite {
-		return 0, err
+		return 0, errNotFinite
 	}
 	if err == errTooLarge || (err == nil && math.Abs(f) > MaxInt) {
 		return 0, errIntTooLarge
 	}
 	if err != nil || f != math.Trunc(f) {
-		return 0, errors.New("not a whole number")
+		return 0, errNotWhole
 	}
 	return int64(f), nil
 }
@@ -261,17 +280,24 @@ func ParseBool(s string) (bool, error) {
 	case "false", "0", "no", "não", "nao", "f", "n":
 		return false, nil
 	}
-	return false, errors.New("not a boolean (true/false, 1/0, yes/no, sí/no, sim/não)")
+	return false, errNotBool
 }
+
+var (
+	errCountryFormat   = valueErr(CodeCountryFormat, "not an ISO 3166-1 alpha-2 country code (e.g. BR, MX, CO, CL, AR, PE)")
+	errCountryUnknown  = valueErr(CodeCountryUnknown, "unknown country code (want ISO 3166-1 alpha-2, e.g. BR, MX, CO, CL, AR, PE)")
+	errCurrencyFormat  = valueErr(CodeCurrencyFormat, "not an ISO 4217 currency code (e.g. BRL, MXN, USD)")
+	errCurrencyUnknown = valueErr(CodeCurrencyUnknown, "unknown currency code (want ISO 4217, e.g. BRL, MXN, USD)")
+)
 
 // ParseCountry reads an ISO 3166-1 alpha-2 code (any case) and returns it upper-case.
 func ParseCountry(s string) (string, error) {
 	if len(s) != 2 {
-		return "", errors.New("not an ISO 3166-1 alpha-2 country code (e.g. BR, MX, CO, CL, AR, PE)")
+		return "", errCountryFormat
 	}
 	r, err := language.ParseRegion(s)
 	if err != nil || !r.IsCountry() {
-		return "", errors.New("unknown country code (want ISO 3166-1 alpha-2, e.g. BR, MX, CO, CL, AR, PE)")
+		return "", errCountryUnknown
 	}
 	return r.String(), nil
 }
@@ -279,11 +305,11 @@ func ParseCountry(s string) (string, error) {
 // ParseCurrency reads an ISO 4217 code (any case) and returns it upper-case.
 func ParseCurrency(s string) (string, error) {
 	if len(s) != 3 {
-		return "", errors.New("not an ISO 4217 currency code (e.g. BRL, MXN, USD)")
+		return "", errCurrencyFormat
 	}
 	u, err := currency.ParseISO(s)
 	if err != nil || u.String() == "XXX" || u.String() == "XTS" {
-		return "", errors.New("unknown currency code (want ISO 4217, e.g. BRL, MXN, USD)")
+		return "", errCurrencyUnknown
 	}
 	return u.String(), nil
 }
