@@ -64,6 +64,10 @@ func Can(role Role, action Action) bool {
 // Langs are the interface languages a user may choose; "" follows the browser.
 var Langs = []string{"zh-CN", "es", "pt-BR", "en"}
 
+// Currencies are the currencies a user may read money in: US dollars, yuan, or "local", each
+// country's own; "" is the default (US dollars).
+var Currencies = []string{"USD", "CNY", "local"}
+
 // User is a person (or an integration acting through a token) of one tenant. The password
 // hash stays in the store and never appears here.
 type User struct {
@@ -72,7 +76,8 @@ type User struct {
 	Login     string    `json:"login"` // lower-cased e-mail or name, unique per tenant
 	Name      string    `json:"name"`
 	Role      Role      `json:"role"`
-	Lang      string    `json:"lang"` // one of Langs, "" = from the browser
+	Lang      string    `json:"lang"`     // one of Langs, "" = from the browser
+	Currency  string    `json:"currency"` // one of Currencies, "" = USD
 	Scopes    Scopes    `json:"scopes"`
 	Disabled  bool      `json:"disabled"`
 	CreatedAt time.Time `json:"created_at"`

@@ -108,6 +108,9 @@ func (u User) normalize() (User, error) {
 	if u.Lang != "" && !slices.Contains(Langs, u.Lang) {
 		return u, invalid("lang", "unknown language %q (use %s, or none to follow the browser)", u.Lang, strings.Join(Langs, ", "))
 	}
+	if u.Currency != "" && !slices.Contains(Currencies, u.Currency) {
+		return u, invalid("currency", "unknown currency %q (use %s, or none for USD)", u.Currency, strings.Join(Currencies, ", "))
+	}
 	sc, err := u.Scopes.normalize()
 	if err != nil {
 		return u, err
@@ -121,12 +124,12 @@ func (u User) row(at time.Time) (store.UserRow, error) {
 	if err != nil {
 		return store.UserRow{}, fmt.Errorf("auth: encode scopes: %w", err)
 	}
-	return store.UserRow{ID: u.ID, Login: u.Login, Name: u.Name, Role: string(u.Role), Lang: u.Lang, Scopes: string(scopes),
+	return store.UserRow{ID: u.ID, Login: u.Login, Name: u.Name, Role: string(u.Role), Lang: u.Lang, Currency: u.Currency, Scopes: string(scopes),
 		Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: at}, nil
 }
 
 func userFromRow(tenant string, r store.UserRow) (User, error) {
-	u := User{ID: r.ID, Tenant: tenant, Login: r.Login, Name: r.Name, Role: Role(r.Role), Lang: r.Lang, Disabled: r.Disabled,
+	u := User{ID: r.ID, Tenant: tenant, Login: r.Login, Name: r.Name, Role: Role(r.Role), Lang: r.Lang, Currency: r.Currency, Disabled: r.Disabled,
 		CreatedAt: r.CreatedAt, LastLoginAt: r.LastLoginAt}
 	if err := json.Unmarshal([]byte(r.Scopes), &u.Scopes); err != nil {
 		return User{}, fmt.Errorf("auth: user %s has unreadable scopes: %w", r.ID, err)
@@ -163,7 +166,7 @@ func (s *Service) CreateUser(ctx context.Context, u User, password string) (User
 	return u, nil
 }
 
-// UpdateUser rewrites the login, name, role, lang, scopes and disabled flag of the user
+// UpdateUser rewrites the login, name, role, lang, currency, scopes and disabled flag of the user
 // u.Tenant/u.ID. Disabling a user ends their sessions.
 func (s *Service) UpdateUser(ctx context.Context, u User) (User, error) {
 	u, err := u.normalize()

@@ -14,6 +14,7 @@ var ErrDuplicate = errors.New("already exists")
 // UserRow is a stored user (the auth package gives it meaning). Times come from the caller.
 type UserRow struct {
 	ID, Login, Name, Role, Lang string
+	Currency                    string // the board's money: USD, CNY, "local" or "" (the default)
 	Scopes                      string // JSON document
 	PasswordHash                string // argon2id PHC string
 	Disabled                    bool
@@ -47,11 +48,13 @@ type AuditRow struct {
 	Action, Object, Detail, IP string
 }
 
-const userCols = `user_id, login, name, role, lang, scopes, password_hash, disabled, created_at, updated_at`
+const userCols = `user_id, login, name, role, lang, scopes, password_hash, disabled, created_at, updated_at, currency`
 
 // userSelect reads userCols and the last login, which is the start of the user's newest
-// session (sessions are kept after they end, so it survives a logout).
-const userSelect = `SELECT ` + userCols + `, (SELECT max(s.created_at) FROM sessions s
+// session (sessions are kept after they end, so it survives a logout). A currency column that
+// DuckDB added to existing rows may be NULL: it reads as empty.
+const userSelect = `SELECT user_id, login, name, role, lang, scopes, password_hash, disabled, created_at, updated_at,
+	COALESCE(currency, ''), (SELECT max(s.created_at) FROM sessions s
 	WHERE s.tenant_id = users.tenant_id AND s.user_id = users.user_id) FROM users `
 
 // CreateUser adds a user; a login already used in the tenant is ErrDuplicate.
@@ -73,8 +76,8 @@ func CreateUser(ctx context.Context, db *sql.DB, tenant string, u UserRow) error
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO users (tenant_id, `+userCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		tenant, u.ID, u.Login, u.Name, u.Role, u.Lang, u.Scopes, u.PasswordHash, u.Disabled, u.CreatedAt.UTC(), u.UpdatedAt.UTC()); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		tenant, u.ID, u.Login, u.Name, u.Role, u.Lang, u.Scopes, u.PasswordHash, u.Disabled, u.CreatedAt.UTC(), u.UpdatedAt.UTC(), u.Currency); err != nil {
 		return fmt.Errorf("store: create user: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -95,7 +98,7 @@ func loginFree(ctx context.Context, tx *sql.Tx, tenant, login, exceptID string) 
 	return nil
 }
 
-// UpdateUser rewrites a user's login, name, role, lang, scopes, disabled flag and updated_at;
+// UpdateUser rewrites a user's login, name, role, lang, currency, scopes, disabled flag and updated_at;
 // the password hash and created_at stay. A missing user is ErrNotFound, a taken login ErrDuplicate.
 func UpdateUser(ctx context.Context, db *sql.DB, tenant string, u UserRow) error {
 	tx, err := db.BeginTx(ctx, nil)
@@ -107,8 +110,8 @@ func UpdateUser(ctx context.Context, db *sql.DB, tenant string, u UserRow) error
 		return err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE users SET login = $3, name = $4, role = $5, lang = $6, scopes = $7,
-		disabled = $8, updated_at = $9 WHERE tenant_id = $1 AND user_id = $2`,
-		tenant, u.ID, u.Login, u.Name, u.Role, u.Lang, u.Scopes, u.Disabled, u.UpdatedAt.UTC())
+		disabled = $8, updated_at = $9, currency = $10 WHERE tenant_id = $1 AND user_id = $2`,
+		tenant, u.ID, u.Login, u.Name, u.Role, u.Lang, u.Scopes, u.Disabled, u.UpdatedAt.UTC(), u.Currency)
 	if err != nil {
 		return fmt.Errorf("store: update user: %w", err)
 	}
@@ -178,7 +181,7 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanUser(s rowScanner) (UserRow, error) {
 	var u UserRow
 	var last sql.NullTime
-	err := s.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Lang, &u.Scopes, &u.PasswordHash, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &last)
+	err := s.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Lang, &u.Scopes, &u.PasswordHash, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &u.Currency, &last)
 	u.LastLoginAt = optionalTime(last)
 	return u, err
 }

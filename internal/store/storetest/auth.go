@@ -13,7 +13,7 @@ import (
 func testAuth(e *env) {
 	ctx, s := e.ctx, e.s
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 123456000, time.UTC) // microseconds: both engines keep them
-	ana := store.UserRow{ID: "u1", Login: "ana@acme.com.br", Name: "Ana Souza", Role: "manager", Lang: "pt-BR",
+	ana := store.UserRow{ID: "u1", Login: "ana@acme.com.br", Name: "Ana Souza", Role: "manager", Lang: "pt-BR", Currency: "local",
 		Scopes: `{"countries":["BR"]}`, PasswordHash: "$argon2id$v=19$m=65536,t=1,p=2$c2FsdA$a2V5", CreatedAt: t0, UpdatedAt: t0}
 	if err := s.CreateUser(ctx, "acme", ana); err != nil {
 		e.t.Fatalf("CreateUser: %v", err)
@@ -38,7 +38,7 @@ func testAuth(e *env) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if got.Login != ana.Login || got.Name != ana.Name || got.Role != "manager" || got.Lang != "pt-BR" || got.Scopes != ana.Scopes ||
+	if got.Login != ana.Login || got.Name != ana.Name || got.Role != "manager" || got.Lang != "pt-BR" || got.Currency != "local" || got.Scopes != ana.Scopes ||
 		got.PasswordHash != ana.PasswordHash || got.Disabled || !got.CreatedAt.Equal(t0) || !got.UpdatedAt.Equal(t0) {
 		e.t.Errorf("User(u1) = %+v, want %+v", got, ana)
 	}
@@ -54,13 +54,13 @@ func testAuth(e *env) {
 
 	// Update everything but the hash and created_at, and rename the login.
 	t1 := t0.Add(time.Hour)
-	upd := store.UserRow{ID: "u1", Login: "ana", Name: "Ana S.", Role: "admin", Lang: "es", Scopes: `{"countries":["BR","MX"]}`,
+	upd := store.UserRow{ID: "u1", Login: "ana", Name: "Ana S.", Role: "admin", Lang: "es", Currency: "CNY", Scopes: `{"countries":["BR","MX"]}`,
 		PasswordHash: "ignored", Disabled: true, CreatedAt: t1, UpdatedAt: t1}
 	if err := s.UpdateUser(ctx, "acme", upd); err != nil {
 		e.t.Fatalf("UpdateUser: %v", err)
 	}
 	got, _ = s.User(ctx, "acme", "u1")
-	if got.Login != "ana" || got.Name != "Ana S." || got.Role != "admin" || got.Lang != "es" || got.Scopes != upd.Scopes ||
+	if got.Login != "ana" || got.Name != "Ana S." || got.Role != "admin" || got.Lang != "es" || got.Currency != "CNY" || got.Scopes != upd.Scopes ||
 		!got.Disabled || got.PasswordHash != ana.PasswordHash || !got.CreatedAt.Equal(t0) || !got.UpdatedAt.Equal(t1) {
 		e.t.Errorf("after UpdateUser: %+v", got)
 	}
