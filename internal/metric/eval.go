@@ -524,6 +524,12 @@ func (p *plan) assemble(d *Definition, res *results, asOf time.Time) []Row {
 				}
 				if v, ok := vars[d.Value.Ratio[1]]; ok && finite(v) {
 					row.Denominator = &v
+					w := v
+					row.Weight = &w
+				}
+			} else if m := d.valueMeasure(); m != nil && m.agg == "avg" {
+				if n, ok := p.measureCount(m, res, key, per); ok {
+					row.Weight = &n
 				}
 			}
 			out = append(out, row)
@@ -604,6 +610,27 @@ func (p *plan) measureValue(m *measure, res *results, key scope, pi int, per Per
 		}
 		return 0, true // no records: a count is zero
 	}
+}
+
+// measureCount is the number of records an average measure averages over in a period.
+func (p *plan) measureCount(m *measure, res *results, key scope, per Period) (float64, bool) {
+	if p.na[m] {
+		return 0, false
+	}
+	ref, ok := p.slot[m]
+	if !ok {
+		return 0, false
+	}
+	series := res.stmts[ref.stmt].daily[key]
+	n := 0.0
+	for d := per.From; !d.After(per.To); d = d.AddDate(0, 0, 1) {
+		di := int(d.Sub(res.from).Hours() / 24)
+		if series == nil || di < 0 || di >= len(series) || series[di] == nil {
+			continue
+		}
+		n += series[di][ref.col].n
+	}
+	return n, true
 }
 
 // finite tells a number that can be shown, compared and written as JSON (not NaN or ±Inf).

@@ -109,6 +109,9 @@ type Row struct {
 	Numerator   *float64          `json:"numerator,omitempty"`
 	Denominator *float64          `json:"denominator,omitempty"`
 	Provisional bool              `json:"provisional"`
+	// Weight is what the value is a weighted mean over: the denominator of a ratio, the
+	// number of records of an average (nil for other KPIs). Contributions use it.
+	Weight *float64 `json:"-"`
 	// Status and Target are filled by the caller that judges values (green, yellow, red, none).
 	Status string   `json:"status,omitempty"`
 	Target *float64 `json:"target"`
