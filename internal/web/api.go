@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"pulso/internal/alert"
 	"pulso/internal/metric"
+	"pulso/internal/record"
 	"pulso/internal/store"
 )
 
@@ -233,14 +235,30 @@ func (s *server) apiTargets(w http.ResponseWriter, r *http.Request, c *reqctx) {
 }
 
 // apiImport checks and applies one file: multipart (field "file") or the raw body, whose
-// name is ?name= (default upload.csv). Bad rows answer 422 with the report; nothing is stored.
+// name is ?name= (default upload.csv). Bad rows answer 422 with the report and nothing is
+// stored, unless skip_invalid=true: then the valid rows are applied and the rejected ones
+// kept as a CSV file for the user to download (rejects.url). pseudonymise names extra
+// columns to keep as keyed hashes instead of dropping them as personal data.
 func (s *server) apiImport(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20)
-	kind := r.URL.Query().Get("kind")
+	q := r.URL.Query()
+	kind := q.Get("kind")
+	skip, err := boolParam(q.Get("skip_invalid"))
+	if err != nil {
+		s.apiFail(w, r, c, badRequest("error.bad_param", map[string]any{"Source": "skip_invalid"}, err))
+		return
+	}
+	var opt checkOptions
+	for _, v := range q["pseudonymise"] {
+		for _, col := range strings.Split(v, ",") {
+			if n := record.NormalizeHeader(col); n != "" && !slices.Contains(opt.Pseudonymise, n) {
+				opt.Pseudonymise = append(opt.Pseudonymise, n)
+			}
+		}
+	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var up *upload
 	var rep *checkReport
-	var err error
 	if ct == "multipart/form-data" {
 		file, hdr, ferr := r.FormFile("file")
 		if ferr != nil {
@@ -251,33 +269,43 @@ func (s *server) apiImport(w http.ResponseWriter, r *http.Request, c *reqctx) {
 		if kind == "" {
 			kind = r.FormValue("kind")
 		}
-		up, rep, err = s.receive(r.Context(), c.user, kind, file, hdr.Filename)
+		up, rep, err = s.receive(r.Context(), c.user, kind, file, hdr.Filename, opt)
 	} else {
-		name := r.URL.Query().Get("name")
+		name := q.Get("name")
 		if name == "" {
 			name = "upload.csv"
 			if ct == "application/x-ndjson" {
 				name = "upload.ndjson"
 			}
 		}
-		up, rep, err = s.receive(r.Context(), c.user, kind, r.Body, name)
+		up, rep, err = s.receive(r.Context(), c.user, kind, r.Body, name, opt)
 	}
 	if err != nil {
 		s.apiFail(w, r, c, err)
 		return
 	}
-	if up != nil && !up.OK { // the API has no mapping step: a file that fails its check is dropped
+	rep.translate(c.loc)
+	if up != nil && !up.OK && !(skip && up.Partial) { // the API has no mapping step: a file that fails its check is dropped
 		s.uploads.take(up.ID, up.Tenant, up.UserID)
 		os.Remove(up.Path)
 		up = nil
 	}
 	if up == nil {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]string{"code": "invalid_file",
-			"message": c.loc.MustT("import.fix_and_retry", nil)}, "report": rep})
+		code, msg := "invalid_file", c.loc.MustT("import.fix_and_retry", nil)
+		switch {
+		case rep.FileError != "":
+			// the file as a whole: no row to fix
+			code, msg = "file_refused", c.loc.MustT("import.file_refused", nil)+" "+problemText(c.loc, &rep.FileProblem)
+		case skip && rep.ScopeRows > 0:
+			msg = c.loc.MustT("import.scope_not_skipped", nil)
+		case skip && rep.Rows == rep.BadRows:
+			msg = c.loc.MustT("import.no_valid_rows", nil)
+		}
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]string{"code": code, "message": msg}, "report": rep})
 		return
 	}
 	s.uploads.take(up.ID, up.Tenant, up.UserID)
-	res, err := s.commit(r.Context(), c.user, up, clientIP(r))
+	res, rejects, err := s.commit(r.Context(), c.user, up, clientIP(r), skip && !up.OK)
 	if errors.Is(err, store.ErrOutOfScope) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"error": map[string]string{"code": "out_of_scope",
 			"message": c.loc.MustT("import.scope_refused", nil) + " " + err.Error()}, "report": rep})
@@ -288,6 +316,18 @@ func (s *server) apiImport(w http.ResponseWriter, r *http.Request, c *reqctx) {
 		return
 	}
 	c2 := res.Counts
-	writeJSON(w, http.StatusOK, map[string]any{"report": rep, "kind": res.Kind, "counts": map[string]int64{"read": c2.Read,
-		"inserted": c2.Inserted, "updated": c2.Updated, "unchanged": c2.Unchanged, "rejected": c2.Rejected}})
+	out := map[string]any{"report": rep, "kind": res.Kind, "counts": map[string]int64{"read": c2.Read,
+		"inserted": c2.Inserted, "updated": c2.Updated, "unchanged": c2.Unchanged, "rejected": c2.Rejected}}
+	if rejects != nil {
+		out["rejects"] = map[string]any{"id": rejects.ID, "name": rejects.Name, "rows": rejects.Rows, "url": "/api/v1/imports/rejects/" + rejects.ID}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// boolParam reads a boolean query parameter ("" is false).
+func boolParam(v string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	return strconv.ParseBool(v)
 }

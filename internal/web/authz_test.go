@@ -297,6 +297,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 	newPassword := func(matrixUser) (string, string) {
 		return formString("password", "another long and unusual passphrase 43"), formCT
 	}
+	// A skip-invalid import by the analyst leaves a reject file that only the analyst may download.
+	rj := e.request(t, "", http.MethodPost, "/api/v1/imports?kind=traffic&skip_invalid=true",
+		strings.NewReader("date,platform,store,country,visits\n2026-11-24,amazon,matrix-rejects,MX,1\n2026-11-24,amazon,matrix-rejects,MX,x\n"),
+		map[string]string{"Authorization": "Bearer " + e.tokens["analyst"], "Content-Type": "text/csv"})
+	rejectsURL := regexpFind(rj.Body.String(), `"url": "([^"]+)"`)
+	if rj.Code != http.StatusOK || rejectsURL == "" {
+		t.Fatalf("skip-invalid import by the analyst: %d %s", rj.Code, rj.Body.String())
+	}
 	from, to := "2026-11-20", "2026-11-21"
 	cases := []matrixCase{
 		{name: "board", method: "GET", path: "/", want: view},
@@ -317,6 +325,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "targets API", method: "GET", path: "/api/v1/targets", want: view},
 		{name: "settings", method: "GET", path: "/settings", want: view},
 		{name: "import page", method: "GET", path: "/import", want: func(u matrixUser) outcome { return outcome{ok: u.may(auth.Import)} }},
+		{name: "import template (API)", method: "GET", path: "/api/v1/imports/templates/orders?format=xlsx", want: func(u matrixUser) outcome { return outcome{ok: u.may(auth.Import)} }},
+		{name: "the analyst's reject file (API)", method: "GET", path: rejectsURL, want: func(u matrixUser) outcome { return outcome{ok: u.login == "analyst" && u.home()} }},
 
 		{name: "import MX traffic (API)", method: "POST", path: "/api/v1/imports?kind=traffic", body: trafficFile("MX", "mercadolibre", "api"), want: importing("MX", "mercadolibre")},
 		{name: "import BR traffic (API)", method: "POST", path: "/api/v1/imports?kind=traffic", body: trafficFile("BR", "mercadolibre", "api"), want: importing("BR", "mercadolibre")},
@@ -432,7 +442,7 @@ var matrixExempt = map[string]bool{
 	"POST /settings/password": true, "POST /settings/sessions/revoke": true,
 }
 
-var routeParam = regexp.MustCompile(`/(kpis?|alerts|users|tokens)/[^/?]+`)
+var routeParam = regexp.MustCompile(`/(kpis?|alerts|users|tokens|rejects|templates)/[^/?]+`)
 
 // routeOf is a request path as the route pattern that serves it.
 func routeOf(path string) string {
@@ -446,6 +456,12 @@ func routeOf(path string) string {
 		}
 		if strings.HasPrefix(s, "/tokens/") {
 			return "/tokens/{id}"
+		}
+		if strings.HasPrefix(s, "/rejects/") {
+			return "/rejects/{id}"
+		}
+		if strings.HasPrefix(s, "/templates/") {
+			return "/templates/{kind}"
 		}
 		if strings.HasPrefix(s, "/kpis/") {
 			return "/kpis/{id}"

@@ -24,15 +24,24 @@ const (
 // errUploadsBusy refuses an upload while the user already sends uploadsPerUser files.
 var errUploadsBusy = &userError{status: http.StatusTooManyRequests, code: "too_many_uploads", key: "import.busy"}
 
-// upload is a checked file waiting to be committed: kept in a file of the upload directory
-// on this node, bound to the tenant and user who sent it.
+// upload is a checked file waiting to be committed, or the rejected rows of a committed one
+// waiting to be downloaded: kept in a file of the upload directory on this node, bound to the
+// tenant and user who sent it.
 type upload struct {
 	ID, Tenant, UserID string
 	Kind, Name, Path   string
 	Format             string
 	At                 time.Time
 	Mapping            map[string]string // file column → contract column, chosen by the user
+	Pseudonymise       []string          // extra columns kept as keyed hashes, chosen by the user
 	OK                 bool              // the last check passed: it may be committed
+	// Partial: the last check found bad rows, all of a kind ingest skips (not a file error, not
+	// a row outside the user's scope), and some good ones: the good ones may be applied alone.
+	Partial bool
+	// Rejects marks the reject file of a commit (Name is its download name, Rows its rows): it
+	// is downloaded, never committed, and counts apart from the user's waiting uploads.
+	Rejects bool
+	Rows    int64
 }
 
 // uploads keeps checked files between the check and the commit, only while the page offers
@@ -110,13 +119,14 @@ func (u *uploads) receive(tenant, userID, name string, body io.Reader, max int64
 
 var errTooLarge = errors.New("upload too large")
 
-// dropOldest removes the user's oldest waiting uploads until at most keep remain.
-func (u *uploads) dropOldest(key string, keep int) {
+// dropOldest removes the user's oldest waiting uploads (or reject files) until at most keep
+// remain.
+func (u *uploads) dropOldest(key string, rejects bool, keep int) {
 	for {
 		var oldest *upload
 		n := 0
 		for _, up := range u.m {
-			if userKey(up.Tenant, up.UserID) != key {
+			if userKey(up.Tenant, up.UserID) != key || up.Rejects != rejects {
 				continue
 			}
 			n++
@@ -137,7 +147,7 @@ func (u *uploads) put(up *upload) {
 	defer u.mu.Unlock()
 	u.sweep()
 	u.m[up.ID] = up
-	u.dropOldest(userKey(up.Tenant, up.UserID), uploadsPerUser)
+	u.dropOldest(userKey(up.Tenant, up.UserID), up.Rejects, uploadsPerUser)
 }
 
 // take removes and returns the upload of id if it belongs to the tenant and user; its file
@@ -147,7 +157,7 @@ func (u *uploads) take(id, tenant, userID string) (*upload, bool) {
 	defer u.mu.Unlock()
 	u.sweep()
 	up, ok := u.m[id]
-	if !ok || up.Tenant != tenant || up.UserID != userID {
+	if !ok || up.Tenant != tenant || up.UserID != userID || up.Rejects {
 		return nil, false
 	}
 	delete(u.m, id)
@@ -160,10 +170,47 @@ func (u *uploads) peek(id, tenant, userID string) (*upload, bool) {
 	defer u.mu.Unlock()
 	u.sweep()
 	up, ok := u.m[id]
-	if !ok || up.Tenant != tenant || up.UserID != userID {
+	if !ok || up.Tenant != tenant || up.UserID != userID || up.Rejects {
 		return nil, false
 	}
 	return up, true
+}
+
+// rejects returns the reject file of id if the tenant and user own it (it stays until it
+// expires, so it can be downloaded again).
+func (u *uploads) rejects(id, tenant, userID string) (*upload, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.sweep()
+	up, ok := u.m[id]
+	if !ok || up.Tenant != tenant || up.UserID != userID || !up.Rejects {
+		return nil, false
+	}
+	return up, true
+}
+
+// rejectDir makes a directory of the upload directory for one commit's reject file (ingest
+// names it after the uploaded file, which two users may share). The caller removes it; a
+// sweep removes one left by a crash.
+func (u *uploads) rejectDir() (string, error) {
+	return os.MkdirTemp(u.dir, uploadPrefix+"rejects-")
+}
+
+// keepRejects moves a commit's reject file into the upload directory and keeps it for the
+// user who committed, under the rules of uploads (uploadTTL, uploadsPerUser reject files).
+func (u *uploads) keepRejects(tenant, userID, name, src string, rows int64) (*upload, error) {
+	tmp, err := os.CreateTemp(u.dir, uploadPrefix+"*.rejects.csv")
+	if err != nil {
+		return nil, err
+	}
+	tmp.Close()
+	if err := os.Rename(src, tmp.Name()); err != nil {
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	up := &upload{ID: randomToken(), Tenant: tenant, UserID: userID, Name: name, Path: tmp.Name(), At: u.now(), Rejects: true, Rows: rows}
+	u.put(up)
+	return up, nil
 }
 
 // sweep drops expired uploads, and once a minute files of the directory that no waiting
@@ -181,8 +228,8 @@ func (u *uploads) sweep() {
 	}
 }
 
-// sweepDir removes the directory's upload files that no waiting upload holds: at start all
-// of them older than a minute (younger ones may be arriving at another server sharing the
+// sweepDir removes the directory's upload files (and reject directories) that no waiting
+// upload holds: at start all of them older than a minute (younger ones may be arriving at another server sharing the
 // directory), later those older than uploadTTL.
 func (u *uploads) sweepDir(atStart bool) {
 	now := time.Now() // files carry the wall clock's times, whatever the server's clock says
@@ -200,15 +247,16 @@ func (u *uploads) sweepDir(atStart bool) {
 		return
 	}
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), uploadPrefix) {
+		if !strings.HasPrefix(e.Name(), uploadPrefix) || !e.Type().IsRegular() && !e.IsDir() {
 			continue
 		}
 		p := filepath.Join(u.dir, e.Name())
 		if held[p] {
 			continue
 		}
+		// a directory is a commit's reject directory, removed by the commit unless it crashed
 		if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > age {
-			os.Remove(p)
+			os.RemoveAll(p)
 		}
 	}
 }

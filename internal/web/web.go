@@ -163,6 +163,8 @@ func (s *server) apiRoutes() []apiRoute {
 		{"POST", "/alerts/{id}/ack", auth.AckAlert, s.apiAlertAck},
 		{"GET", "/sources", auth.View, s.apiSources},
 		{"POST", "/imports", auth.Import, s.apiImport},
+		{"GET", "/imports/templates/{kind}", auth.Import, s.apiTemplate},
+		{"GET", "/imports/rejects/{id}", auth.Import, s.apiRejects},
 		{"GET", "/targets", auth.View, s.apiTargets},
 	}
 }
