@@ -146,12 +146,7 @@ func Acknowledge(ctx context.Context, dsn, tenant, id, who string) error {
 
 // AlertingApplied is what `pulso alert apply` reports: the configuration as stored (its
 // secrets sealed) and how they were sealed.
-type AlertingApplied struct {
-	monitor.Config
-	Sealed     int    // channel secrets stored sealed
-	KeyID      string // the key that sealed them
-	KeyCreated string // the key file created for them, when no key existed yet
-}
+type AlertingApplied = monitor.Applied
 
 // ApplyAlerting checks and stores the tenant's alerting YAML (channels, contacts, owners,
 // rules, silences), with its channel secrets sealed under the current secret key (a key file
@@ -173,47 +168,11 @@ func ApplyAlerting(ctx context.Context, dsn, tenant, path, by string) (AlertingA
 }
 
 func applyAlerting(ctx context.Context, st store.Store, tenant, path string, src []byte, by string, keys secret.Source) (AlertingApplied, error) {
-	var out AlertingApplied
 	cat, err := Catalog(ctx, st, tenant)
 	if err != nil {
-		return out, err
+		return AlertingApplied{}, err
 	}
-	exists := func(id string) bool { _, err := cat.Get(id); return err == nil }
-	// Check the document as written first, so that errors point at what the user wrote.
-	if _, err := monitor.ParseConfig(src, exists); err != nil {
-		return out, fmt.Errorf("%s: %w", path, err)
-	}
-	n, err := monitor.CountSecrets(src, tenant)
-	if err != nil {
-		return out, fmt.Errorf("%s: %w", path, err)
-	}
-	body := src
-	if n.Plain+len(n.ByKey) > 0 {
-		kr, created, err := keys.LoadOrCreate()
-		if err != nil {
-			return out, err
-		}
-		// Values the file already holds sealed must open for this tenant, and the opened
-		// channels must check in full before anything is stored.
-		opened, err := monitor.OpenSecrets(src, tenant, kr)
-		if err != nil {
-			return out, fmt.Errorf("%s: %w", path, err)
-		}
-		if _, err := monitor.ParseConfig(opened, exists); err != nil {
-			return out, fmt.Errorf("%s: %w", path, err)
-		}
-		if body, err = monitor.SealSecrets(src, tenant, kr); err != nil {
-			return out, fmt.Errorf("%s: %w", path, err)
-		}
-		out.KeyID, out.KeyCreated = kr.Current(), created
-	}
-	if out.Config, err = monitor.ParseConfig(body, exists); err != nil {
-		return out, fmt.Errorf("%s: sealed: %w", path, err)
-	}
-	if sn, err := monitor.CountSecrets(body, tenant); err == nil {
-		out.Sealed = sn.ByKey[out.KeyID]
-	}
-	return out, st.PutSetting(ctx, tenant, monitor.SettingName, string(body), by)
+	return monitor.Apply(ctx, st, tenant, cat, path, src, by, keys)
 }
 
 // secretKeys is where the secret keys come from: $PULSO_SECRET_KEY (and
