@@ -24,7 +24,8 @@ func WebHandler(st store.Store, log *slog.Logger, secure bool) (http.Handler, er
 	if err != nil {
 		return nil, err
 	}
-	return web.New(web.Config{Store: st, Engine: NewEngine, Auth: auth.New(st), Bundle: b, Calendar: cal, Log: log, Secure: secure})
+	return web.New(web.Config{Store: st, Engine: NewEngine, Auth: auth.New(st), Bundle: b, Calendar: cal, Log: log, Secure: secure,
+		Keys: secretKeys()})
 }
 
 // DemoUser is a login of the demo seller.

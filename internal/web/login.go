@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -13,6 +15,39 @@ type loginView struct {
 	*page
 	Tenant, Login, Next string
 	Error               string
+	// AskTenant shows the tenant field: more than one company signs in on this server.
+	AskTenant bool
+}
+
+// signInTenants returns the tenants that have users, at most two (enough to know whether the
+// login form must ask which company): a server of one seller never asks.
+func (s *server) signInTenants(ctx context.Context) ([]string, error) {
+	rows, err := s.cfg.Store.DB().QueryContext(ctx, `SELECT DISTINCT tenant_id FROM users ORDER BY tenant_id LIMIT 2`)
+	if err != nil {
+		return nil, fmt.Errorf("list the tenants with users: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("list the tenants with users: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// loginForm is the login page's view: the tenant field only when several tenants have users;
+// with one, the form does not ask (and does not name it) and loginSubmit signs in to that one.
+func (s *server) loginForm(r *http.Request, c *reqctx, tenant, login, next, errMsg string) (*loginView, error) {
+	v := &loginView{page: s.newPage(r, c, "login.title"), Tenant: tenant, Login: login, Next: next, Error: errMsg}
+	ts, err := s.signInTenants(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	v.AskTenant = len(ts) > 1
+	return v, nil
 }
 
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request, c *reqctx) {
@@ -21,7 +56,11 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request, c *reqctx) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	v := &loginView{page: s.newPage(r, c, "login.title"), Tenant: s.cfg.Tenant, Next: next}
+	v, err := s.loginForm(r, c, s.cfg.Tenant, "", next, "")
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "login", v)
 }
 
@@ -38,7 +77,16 @@ func clientIP(r *http.Request) string {
 func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	tenant := strings.TrimSpace(r.PostFormValue("tenant"))
 	if tenant == "" {
+		// the form of a server with one tenant does not ask: sign in to that one
+		ts, err := s.signInTenants(r.Context())
+		if err != nil {
+			s.fail(w, r, c, err)
+			return
+		}
 		tenant = s.cfg.Tenant
+		if len(ts) == 1 {
+			tenant = ts[0]
+		}
 	}
 	login := r.PostFormValue("login")
 	next := localPath(r.PostFormValue("next"))
@@ -57,7 +105,11 @@ func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request, c *reqctx) 
 				s.log.Error("login failed", "err", err)
 			}
 		}
-		v := &loginView{page: s.newPage(r, c, "login.title"), Tenant: tenant, Login: login, Next: next, Error: c.loc.MustT(key, nil)}
+		v, ferr := s.loginForm(r, c, tenant, login, next, c.loc.MustT(key, nil))
+		if ferr != nil {
+			s.fail(w, r, c, ferr)
+			return
+		}
 		s.render(w, r, status, "login", v)
 		return
 	}

@@ -18,6 +18,7 @@ import (
 	"pulso/internal/calendar"
 	"pulso/internal/i18n"
 	"pulso/internal/metric"
+	"pulso/internal/secret"
 	"pulso/internal/store"
 )
 
@@ -41,6 +42,9 @@ type Config struct {
 	// UploadDir keeps checked uploads until they are committed (default pulso-uploads in the
 	// system's temporary directory); files left by an earlier run are removed at start.
 	UploadDir string
+	// Keys seal and open the alerting channels' secrets edited on the settings page (the
+	// same source `pulso alert apply` uses). Unset: no key, and a channel secret cannot be saved.
+	Keys secret.Source
 }
 
 // server holds what the handlers share; it is built once by New and never changed after.
@@ -86,6 +90,9 @@ func newServer(cfg Config) (*server, error) {
 	}
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 64 << 20
+	}
+	if cfg.Keys.Getenv == nil {
+		cfg.Keys.Getenv = func(string) string { return "" }
 	}
 	if cfg.UploadDir == "" {
 		cfg.UploadDir = filepath.Join(os.TempDir(), "pulso-uploads")
