@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"pulso/internal/alert"
 	"pulso/internal/metric"
+	"pulso/internal/monitor"
 	"pulso/internal/store"
 )
 
@@ -22,6 +26,15 @@ type alertItem struct {
 	Name string `json:"name"`
 	Unit string `json:"unit"`
 	row  store.AlertRow
+	// Filled by describeAlerts for the pages: the grain of its periods, its owner's name
+	// (the alerting configuration's contact), and why it is red: the values of breakdown By
+	// that moved the KPI in its breaching periods.
+	Grain     string        `json:"-"`
+	OwnerName string        `json:"-"`
+	RuleType  string        `json:"-"`
+	By        string        `json:"-"`
+	Why       *whyGroup     `json:"-"`
+	WhyLine   template.HTML `json:"-"` // Why's worst breakdown value, rendered on one line
 }
 
 // loadAlerts lists the tenant's alerts in the given states that the user may see: KPIs of the
@@ -100,4 +113,132 @@ func scopeString(sc map[string]string) string {
 		parts[i] = sc[k]
 	}
 	return strings.Join(parts, " · ")
+}
+
+// describeAlerts fills what the alert pages show beside each alert: the grain of its periods
+// and its owner's name from the tenant's alerting configuration and, for the alerts in the
+// states given, why it is red. Breakdowns are queried once per KPI, grain and scope
+// dimensions, inside the user's scopes.
+func (s *server) describeAlerts(ctx context.Context, u *User, items []alertItem, explainStates ...alert.State) error {
+	if len(items) == 0 {
+		return nil
+	}
+	e, err := s.engine(ctx, u.Tenant)
+	if err != nil {
+		return err
+	}
+	cfg, err := monitor.LoadConfig(ctx, s.cfg.Store, u.Tenant, e.Catalog)
+	if err != nil {
+		// a stored configuration that no longer checks: the alerts still show, without owners
+		s.log.Warn("alerting configuration", "tenant", u.Tenant, "err", err)
+		cfg = monitor.Config{}
+	}
+	type groupKey struct{ kpi, grain, dims string }
+	groups := map[groupKey][]int{}
+	var order []groupKey
+	for i := range items {
+		it := &items[i]
+		d, _ := e.Catalog.Get(it.KPI)
+		module := ""
+		if d != nil {
+			module = d.Module
+		}
+		it.Grain = "day"
+		if r := cfg.Rule(it.Rule); r != nil {
+			it.RuleType = r.Type
+			if r.Grain != "" {
+				it.Grain = r.Grain
+			}
+		}
+		if d != nil && d.Grain == "quarter" && it.Grain == "day" {
+			it.Grain = "90d" // as the monitor reads it
+		}
+		owner := it.Owner
+		if owner == "" {
+			owner = cfg.OwnerOf(it.KPI, module, it.Scope, it.Rule)
+		}
+		if owner != "" {
+			it.OwnerName = cfg.ContactName(owner)
+		}
+		if d == nil || it.RuleType == alert.Freshness || len(it.Periods) == 0 || !slices.Contains(explainStates, it.State) {
+			continue
+		}
+		dims := slices.Sorted(maps.Keys(it.Scope))
+		k := groupKey{it.KPI, it.Grain, strings.Join(dims, ",")}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	j, err := s.judge(ctx, u.Tenant, e.Catalog)
+	if err != nil {
+		return err
+	}
+	f := filters(u, nil)
+	for _, k := range order {
+		d, _ := e.Catalog.Get(k.kpi)
+		g, err := metric.ParseGrain(k.grain)
+		if err != nil {
+			continue
+		}
+		var dims []string
+		if k.dims != "" {
+			dims = strings.Split(k.dims, ",")
+		}
+		skip := map[string]bool{}
+		for _, dim := range dims {
+			skip[dim] = true
+		}
+		by := defaultBreakdown(d, skip)
+		if by == "" {
+			continue
+		}
+		first, last := "", ""
+		for _, i := range groups[k] {
+			for _, p := range items[i].Periods {
+				if first == "" || p < first {
+					first = p
+				}
+				if p > last {
+					last = p
+				}
+			}
+		}
+		from, err1 := time.Parse(time.DateOnly, first)
+		to, err2 := time.Parse(time.DateOnly, last)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		to = g.Periods(to, to)[0].To // a calendar period's last day (a rolling window ends on its label)
+		asOf := s.today()
+		q := metric.Query{Tenant: u.Tenant, KPIs: []string{d.ID}, Grain: g, From: from, To: to, By: dims, Filters: cloneFilters(f), AsOf: asOf}
+		wholes, err := e.Eval(ctx, q)
+		if err != nil {
+			return err
+		}
+		wholes = keepRows(u, wholes, f)
+		j.rows(wholes, f)
+		hasTarget := false
+		for _, r := range wholes {
+			hasTarget = hasTarget || r.Target != nil
+		}
+		q.From, q.By, q.Filters = firstNeeded(g, d.ContributionMethod(hasTarget), from), append(slices.Clone(dims), by), cloneFilters(f)
+		parts, err := e.Eval(ctx, q)
+		if err != nil {
+			return err
+		}
+		parts = keepRows(u, parts, f)
+		j.rows(parts, f)
+		for _, i := range groups[k] {
+			it := &items[i]
+			why := explain(d, g, by, wholes, parts, map[string][]string{scopeKey(it.Scope): it.Periods})
+			if len(why) == 1 {
+				it.Why, it.By = &why[0], by
+			}
+		}
+	}
+	return nil
 }

@@ -221,6 +221,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return outcome{ok: ok, changes: ok}
 		}
 	}
+	// an alert's page: the alerts list's rule (a user restricted to platforms sees no alert,
+	// which is per country); another tenant's or one out of scope is not found
+	viewAlert := func(country string) func(u matrixUser) outcome {
+		return func(u matrixUser) outcome {
+			a := alertIn[country]
+			return outcome{ok: u.home() && u.may(auth.View) && u.country(country) && u.module(moduleOf(a.KPI)) && len(u.platforms) == 0}
+		}
+	}
 	targetFor := func(country string) func(u matrixUser) (string, string) {
 		return func(u matrixUser) (string, string) {
 			return formString("kpi", "late_shipment_rate", "country", country, "value", "3%", "effective_from", "2026-11-01",
@@ -318,6 +326,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "BR records API", method: "GET", path: "/api/v1/kpis/gmv/records?country=BR&from=" + from + "&to=" + to, want: records("BR", "")},
 		{name: "MX records CSV", method: "GET", path: "/api/v1/kpis/gmv/records?country=MX&format=csv&from=" + from + "&to=" + to, want: records("MX", "csv")},
 		{name: "alerts", method: "GET", path: "/alerts", want: view},
+		{name: "the MX alert's page", method: "GET", path: "/alerts/" + alertIn["MX"].ID, want: viewAlert("MX")},
+		{name: "the BR alert's page", method: "GET", path: "/alerts/" + alertIn["BR"].ID, want: viewAlert("BR")},
 		{name: "alerts API", method: "GET", path: "/api/v1/alerts", want: view},
 		{name: "sources", method: "GET", path: "/sources", want: view},
 		{name: "sources API", method: "GET", path: "/api/v1/sources", want: view},

@@ -25,6 +25,10 @@ type kpiQuery struct {
 	Platform string
 	Store    string
 	Category string
+	// ByAsked is the by parameter as given: "" picks the KPI's default breakdown, "none" none.
+	ByAsked string
+	// Lines draws one line per value of the breakdown instead of one per country.
+	Lines bool
 }
 
 func (q kpiQuery) asked() map[string]string {
@@ -44,13 +48,21 @@ func (q kpiQuery) values() url.Values {
 	}
 	if q.By != "" {
 		v.Set("by", q.By)
+	} else {
+		v.Set("by", "none")
+	}
+	if q.Lines {
+		v.Set("lines", "by")
 	}
 	return v
 }
 
 func (s *server) parseKPIQuery(v url.Values) (kpiQuery, error) {
-	q := kpiQuery{Grain: v.Get("grain"), Country: v.Get("country"), By: v.Get("by"),
-		Platform: v.Get("platform"), Store: v.Get("store"), Category: v.Get("category")}
+	q := kpiQuery{Grain: v.Get("grain"), Country: v.Get("country"), By: v.Get("by"), ByAsked: v.Get("by"),
+		Platform: v.Get("platform"), Store: v.Get("store"), Category: v.Get("category"), Lines: v.Get("lines") == "by"}
+	if q.By == "none" {
+		q.By = ""
+	}
 	if q.Grain == "" {
 		q.Grain = "day"
 	}
@@ -105,10 +117,12 @@ type kpiData struct {
 	Breakdowns []string           `json:"-"`
 	Periods    []string           `json:"periods"`
 	Rows       []kpiRow           `json:"rows"`
-	ByRows     []kpiRow           `json:"breakdown,omitempty"`
-	ByPeriod   string             `json:"breakdown_period,omitempty"`
 	Markers    []marker           `json:"markers"`
 	Chart      string             `json:"-"`
+	// Why explains the breaching periods of each scope by the breakdown's values, worst
+	// first; ByParts are the breakdown's rows (for its lines on the chart).
+	Why     []whyGroup   `json:"-"`
+	ByParts []metric.Row `json:"-"`
 }
 
 type kpiRow struct {
@@ -186,6 +200,13 @@ func (s *server) loadKPI(ctx context.Context, u *User, lang, id string, q kpiQue
 	if q.By != "" && (q.By == "country" || !slices.Contains(d.Breakdowns, q.By)) {
 		return nil, badRequest("error.bad_param", map[string]any{"Source": "by"}, nil)
 	}
+	if q.ByAsked == "" {
+		skip := map[string]bool{}
+		for dim, v := range q.asked() {
+			skip[dim] = v != ""
+		}
+		q.By = defaultBreakdown(d, skip)
+	}
 	hasCountry := slices.Contains(d.Breakdowns, "country")
 	if !hasCountry {
 		q.Country = ""
@@ -252,28 +273,22 @@ func (s *server) loadKPI(ctx context.Context, u *User, lang, id string, q kpiQue
 		if hasCountry && q.Country == "" {
 			bq = []string{"country", q.By}
 		}
-		last := g.Periods(q.To, q.To)[0]
-		k.ByPeriod = last.Label()
-		brows, err := e.Eval(ctx, metric.Query{Tenant: u.Tenant, KPIs: []string{d.ID}, Grain: g, From: q.To, To: q.To, By: bq,
+		wholes := make([]metric.Row, len(k.Rows))
+		hasTarget := false
+		for i, r := range k.Rows {
+			wholes[i] = r.Row
+			hasTarget = hasTarget || r.Target != nil
+		}
+		from := firstNeeded(g, d.ContributionMethod(hasTarget), q.From)
+		brows, err := e.Eval(ctx, metric.Query{Tenant: u.Tenant, KPIs: []string{d.ID}, Grain: g, From: from, To: q.To, By: bq,
 			Filters: cloneFilters(f), AsOf: asOf})
 		if err != nil {
 			return nil, err
 		}
 		brows = keepRows(u, brows, f)
 		j.rows(brows, f)
-		for _, r := range brows {
-			if r.Value == nil {
-				continue
-			}
-			k.ByRows = append(k.ByRows, kpiRow{Row: r, Label: scopeLabel(bq, r.Scope)})
-		}
-		sort.SliceStable(k.ByRows, func(a, b int) bool {
-			ra, rb := k.ByRows[a], k.ByRows[b]
-			if ra.Scope["country"] != rb.Scope["country"] {
-				return ra.Scope["country"] < rb.Scope["country"]
-			}
-			return d.Better(*ra.Value, *rb.Value)
-		})
+		k.Why = explain(d, g, q.By, wholes, brows, nil)
+		k.ByParts = brows
 	}
 	// Holidays and retail events of the countries in view, placed on the period that holds them.
 	var markCountries []string
@@ -312,11 +327,23 @@ func (k *kpiData) chart(labels map[string]string) string {
 	for i, p := range k.Periods {
 		idx[p] = i
 	}
+	lines := k.Query.Lines && k.Query.By != ""
+	if lines { // one line per breakdown value, the ones that contributed most
+		spec.Series = whyLines(k.Why, k.ByParts, k.Query.By, k.Periods, len(k.Why) > 1, 8)
+	}
+	scopes := map[string]bool{}
 	bySeries := map[string]int{}
 	for _, r := range k.Rows {
 		name := r.Label
 		if name == "" {
 			name = k.Name
+		}
+		scopes[name] = true
+		if lines {
+			if i, ok := idx[r.Period]; ok && r.Provisional && (spec.ProvisionalFrom == nil || i < *spec.ProvisionalFrom) {
+				spec.ProvisionalFrom = &i
+			}
+			continue
 		}
 		si, ok := bySeries[name]
 		if !ok {
@@ -332,7 +359,7 @@ func (k *kpiData) chart(labels map[string]string) string {
 			}
 		}
 	}
-	if len(spec.Series) == 1 {
+	if len(scopes) == 1 {
 		band := &chartBand{Target: make([]*float64, len(k.Periods)), Low: make([]*float64, len(k.Periods)), Width: make([]*float64, len(k.Periods))}
 		any := false
 		for _, r := range k.Rows {

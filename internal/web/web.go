@@ -125,6 +125,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /kpi/{id}", s.page(auth.View, s.kpiPage))
 	mux.HandleFunc("GET /kpi/{id}/records", s.page(auth.View, s.recordsPage))
 	mux.HandleFunc("GET /alerts", s.page(auth.View, s.alertsPage))
+	mux.HandleFunc("GET /alerts/{id}", s.page(auth.View, s.alertPage))
 	mux.HandleFunc("POST /alerts/{id}/ack", s.page(auth.AckAlert, s.alertAck))
 	mux.HandleFunc("POST /alerts/{id}/silence", s.page(auth.Silence, s.alertSilence))
 	mux.HandleFunc("GET /sources", s.page(auth.View, s.sourcesPage))
