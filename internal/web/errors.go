@@ -54,8 +54,14 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, c *reqctx, err err
 	ue := s.classify(r, err)
 	v := &errorView{page: s.newPage(r, c, "error.title"), Code: ue.status, Message: c.loc.MustT(ue.key, ue.data)}
 	v.URI = "/" // the language picker returns to the board, not to the refused URL
-	if ue.status == http.StatusInternalServerError {
+	switch {
+	case ue.status == http.StatusInternalServerError:
 		v.Message = c.loc.MustT("error.internal", nil)
+	case ue.status == http.StatusForbidden && ue.code == "forbidden":
+		// name what was refused, and who can help, rather than "something went wrong"
+		v.TitleKey, v.Message, v.Hint = "error.title_forbidden", s.forbiddenMessage(r, c), c.loc.MustT("error.forbidden_hint", nil)
+	case ue.status == http.StatusNotFound:
+		v.TitleKey = "error.title_not_found"
 	}
 	s.render(w, r, ue.status, "error", v)
 }
@@ -64,6 +70,7 @@ type errorView struct {
 	*page
 	Code    int
 	Message string
+	Hint    string // what the user can do about it
 }
 
 // apiFail writes an error as JSON.

@@ -161,7 +161,7 @@ func buildEnv(dbPath string) (*testEnv, error) {
 		}
 		env.tokens[u.Login] = string(tok)
 	}
-	srv, err := newServer(Config{Store: st, Engine: testEngine, Auth: svc, Bundle: bundle, Calendar: cal, UploadDir: filepath.Join(dir, "uploads"),
+	srv, err := newServer(Config{Store: st, Engine: testEngine, Auth: svc, Bundle: bundle, Calendar: cal, UploadDir: filepath.Join(dir, "uploads"), Keys: testKeys,
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), Now: func() time.Time { return demoNow }})
 	if err != nil {
 		return nil, err

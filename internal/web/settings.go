@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"pulso/internal/alert"
 	"pulso/internal/auth"
 	"pulso/internal/metric"
 	"pulso/internal/monitor"
@@ -27,8 +28,12 @@ type settingsView struct {
 	Channels  []channelLine
 	Contacts  []monitor.Contact
 	Rules     []ruleLine
-	Flash     string
-	Error     string
+	// EditChannels: the user may add, edit and test channels (mayEditChannels).
+	EditChannels bool
+	// KeyProblem says why the server cannot open the stored channel secrets (sending fails).
+	KeyProblem string
+	Flash      string
+	Error      string
 }
 
 type userForm struct {
@@ -36,7 +41,13 @@ type userForm struct {
 	Modules                                       []string
 }
 
-type channelLine struct{ Name, Type string }
+// channelLine is a channel on the settings page: its fields with secrets masked, and the
+// contacts that use it.
+type channelLine struct {
+	Name, Type string
+	Details    []channelDetail
+	Contacts   []string
+}
 
 type tokenLine struct {
 	auth.APIToken
@@ -132,25 +143,33 @@ func (s *server) showSettingsToken(w http.ResponseWriter, r *http.Request, c *re
 	s.render(w, r, status, "settings", v)
 }
 
-// loadChannels lists the alerting configuration's channels (name and type only: their
-// webhooks and keys are secrets), contacts and rules.
+// loadChannels lists the alerting configuration's channels (their secrets masked: "••••" and
+// the last 4 characters when the server's key opens them), contacts and rules.
 func (s *server) loadChannels(ctx context.Context, tenant string, v *settingsView) error {
 	e, err := s.engine(ctx, tenant)
 	if err != nil {
 		return err
 	}
-	cfg, err := monitor.LoadConfig(ctx, s.cfg.Store, tenant, e.Catalog)
+	v.EditChannels = mayEditChannels(v.User)
+	cfg, problem, err := s.shownChannels(ctx, tenant, e.Catalog)
 	if err != nil {
 		v.Error = err.Error() // a stored configuration that no longer checks: say so, show the rest
 		return nil
 	}
+	v.KeyProblem = problem
 	for _, ch := range cfg.Channels {
-		v.Channels = append(v.Channels, channelLine{Name: ch.Name, Type: ch.Type})
+		l := channelLine{Name: ch.Name, Type: ch.Type, Details: channelDetails(ch)}
+		for _, ct := range cfg.Contacts {
+			if ct.Channel == ch.Name {
+				l.Contacts = append(l.Contacts, ct.ID)
+			}
+		}
+		v.Channels = append(v.Channels, l)
 	}
 	v.Contacts = cfg.Contacts
 	for _, r := range cfg.Rules {
 		l := ruleLine{ID: r.ID, Type: r.Type, KPIs: strings.Join(r.KPIs, ", ")}
-		if l.KPIs == "" {
+		if l.KPIs == "" && r.Type != alert.Freshness { // a freshness rule watches data, not KPIs
 			l.KPIs = "*"
 		}
 		v.Rules = append(v.Rules, l)

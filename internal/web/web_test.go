@@ -86,12 +86,17 @@ func TestFormViewsRenderInEveryLanguage(t *testing.T) {
 				Report: &checkReport{Kind: "traffic", File: "t.csv", Rows: 2, BadRows: 2, ScopeRows: 1, Columns: []string{"date"}}},
 			"targets": &targetsView{page: e.srv.newPage(r, c, "targets.title"), Error: "e", Flash: "f", Dims: []string{"country"},
 				Form: targetForm{Scope: map[string]string{}}, Lines: []targetLine{{KPI: "gmv", Unit: "money", Scope: map[string]string{"country": "MX"}, Event: "buen_fin", Source: "user"}}},
-			"settings": &settingsView{page: e.srv.newPage(r, c, "settings.title"), Error: "e", Flash: "f", Channels: []channelLine{{"ops", "dingtalk"}},
+			"settings": &settingsView{page: e.srv.newPage(r, c, "settings.title"), Error: "e", Flash: "f", Channels: []channelLine{{Name: "ops", Type: "dingtalk",
+				Details: []channelDetail{{Label: "channel.field.url", Value: "••••abcd"}}, Contacts: []string{"ops"}}}, EditChannels: true, KeyProblem: "k",
 				Rules: []ruleLine{{ID: "r", Type: "consecutive", KPIs: "*"}}, Users: []auth.User{{Login: "a", Role: auth.Viewer, Disabled: true, Scopes: auth.Scopes{Countries: []string{"MX"}, Modules: []string{"sales"}}}}},
 			"alerts": &alertsView{page: e.srv.newPage(r, c, "alerts.title"), Flash: "f", Hours: []int{4}, Groups: []alertGroup{{State: "firing",
 				Alerts: []alertItem{{Alert: alert.Alert{ID: "a", KPI: "csat", State: "firing", Scope: map[string]string{"country": "CO"}, AckBy: "x", Silenced: true}, Name: "CSAT", Unit: "percent"}}}}},
-			"login": &loginView{page: e.srv.newPage(r, c, "login.title"), Error: "e"},
-			"error": &errorView{page: e.srv.newPage(r, c, "error.title"), Code: 500, Message: "m"},
+			"login":    &loginView{page: e.srv.newPage(r, c, "login.title"), Error: "e"},
+			"error":    &errorView{page: e.srv.newPage(r, c, "error.title"), Code: 500, Message: "m"},
+			"error ":   &errorView{page: e.srv.newPage(r, c, "error.title_forbidden"), Code: 403, Message: "m", Hint: "h"},
+			"channel":  channelTestView(e.srv.newPage(r, c, "channel.title_edit"), true),
+			"channel ": channelTestView(e.srv.newPage(r, c, "channel.title_new"), false),
+			"login ":   &loginView{page: e.srv.newPage(r, c, "login.title"), AskTenant: true, Tenant: "acme"},
 		}
 		for name, v := range views {
 			rec := httptest.NewRecorder()
