@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
 )
 
 // Region locales for numbers: the language alone decides the words, the region the separators
@@ -59,6 +61,25 @@ func RegionLocale(lang, country string) string {
 		return "es-" + country
 	}
 	return lang
+}
+
+// LocaleFor is a reader's number locale: the language in the reader's one country, else in
+// the region the browser asks for in that language (Accept-Language "es-MX" gives es-MX).
+func LocaleFor(lang, country, acceptLanguage string) string {
+	if country == "" && acceptLanguage != "" {
+		lb, _ := language.Make(Match(lang)).Base()
+		if tags, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil {
+			for _, t := range tags {
+				b, _ := t.Base()
+				r, conf := t.Region()
+				if b == lb && conf == language.Exact {
+					country = r.String()
+					break
+				}
+			}
+		}
+	}
+	return RegionLocale(lang, country)
 }
 
 // NumbersFor returns the formats of a region locale (one of Locales); an unknown one gets its

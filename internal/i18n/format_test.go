@@ -99,6 +99,15 @@ func TestRegionLocale(t *testing.T) {
 			t.Errorf("RegionLocale(%q, %q) = %q, want %q", c.lang, c.country, got, c.want)
 		}
 	}
+	for _, c := range []struct{ lang, country, accept, want string }{
+		{"es", "", "es-MX,es;q=0.9", "es-MX"}, {"es", "", "es-CO", "es-CO"}, {"es", "", "es", "es"},
+		{"es", "CL", "es-MX", "es-CL"}, // the reader's one country wins over the browser
+		{"es", "", "en-US,es-AR;q=0.5", "es-AR"}, {"pt-BR", "", "pt-PT", "pt-BR"}, {"en", "", "es-MX", "en"},
+	} {
+		if got := LocaleFor(c.lang, c.country, c.accept); got != c.want {
+			t.Errorf("LocaleFor(%q, %q, %q) = %q, want %q", c.lang, c.country, c.accept, got, c.want)
+		}
+	}
 	if NumbersFor("es-UY").Locale != "es" || NumbersFor("xx").Locale != "en" {
 		t.Error("unknown locales do not fall back to their language, then English")
 	}

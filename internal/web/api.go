@@ -24,7 +24,7 @@ func (s *server) apiBoard(w http.ResponseWriter, r *http.Request, c *reqctx) {
 		s.apiFail(w, r, c, err)
 		return
 	}
-	q, err := s.parseBoardQuery(r.URL.Query())
+	q, err := s.parseBoardQuery(r.URL.Query(), c.user)
 	if err != nil {
 		s.apiFail(w, r, c, err)
 		return

@@ -317,6 +317,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	cases := []matrixCase{
 		{name: "board", method: "GET", path: "/", want: view},
 		{name: "board API", method: "GET", path: "/api/v1/board", want: view},
+		{name: "remember a currency (the user's own setting)", method: "POST", path: "/prefs/currency",
+			body: func(matrixUser) (string, string) { return formString("currency", "CNY", "next", "/"), formCT }, want: view},
 		{name: "KPI page", method: "GET", path: "/kpi/gmv", want: viewKPI("gmv")},
 		{name: "KPI page of a service KPI", method: "GET", path: "/kpi/csat", want: viewKPI("csat")},
 		{name: "KPI list API", method: "GET", path: "/api/v1/kpis", want: view},

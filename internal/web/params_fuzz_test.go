@@ -18,6 +18,8 @@ var querySeeds = []string{
 	"page=1e3", "format=xlsx", "format=pdf", "country=MX&country=BR", "country=%00", "by=country;DROP TABLE orders",
 	"by=buyer_ref", "measure=../../etc", "category=%27%20OR%201=1--", "date=2026-11-20T00:00:00Z", "date=%E2%80%8B2026-11-20",
 	"from=2026-11-01&to=2026-11-30&platform=mercadolibre&store=" + url.QueryEscape("'; select 1; --"),
+	"view=current&period=week", "view=date", "view=nope", "problems=1", "problems=maybe", "currency=CNY", "currency=EUR",
+	"module=customs&country=BR", "module=../x", "view=settled&date=0001-01-01",
 }
 
 // FuzzQueryDecoders: every decoder of query parameters answers a value within its documented
@@ -43,7 +45,7 @@ func FuzzQueryDecoders(f *testing.F) {
 				t.Fatalf("%s(%q): date %s outside the allowed years", what, raw, d)
 			}
 		}
-		if q, err := srv.parseBoardQuery(v); err != nil {
+		if q, err := srv.parseBoardQuery(v, &User{}); err != nil {
 			userErr("parseBoardQuery", err)
 		} else {
 			inRange("parseBoardQuery", q.Date)

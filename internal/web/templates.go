@@ -99,6 +99,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 // that templates call to translate and format.
 type page struct {
 	Lang     string
+	Locale   string // numbers and charts: the language in the reader's region (es-MX, pt-BR, ...)
 	User     *User
 	CSRF     string
 	Path     string
@@ -126,7 +127,7 @@ type navItem struct {
 var langNames = map[string]string{"zh-CN": "中文", "es": "Español", "pt-BR": "Português", "en": "English"}
 
 func (s *server) newPage(r *http.Request, c *reqctx, titleKey string) *page {
-	p := &page{Lang: c.lang, User: c.user, CSRF: c.csrf, Path: r.URL.Path, URI: r.URL.RequestURI(), TitleKey: titleKey,
+	p := &page{Lang: c.lang, Locale: numberLocale(r, c), User: c.user, CSRF: c.csrf, Path: r.URL.Path, URI: r.URL.RequestURI(), TitleKey: titleKey,
 		loc: c.loc, printer: message.NewPrinter(language.MustParse(c.lang))}
 	for _, l := range i18n.Languages {
 		p.Langs = append(p.Langs, langOption{Code: l, Name: langNames[l], Current: l == c.lang})

@@ -120,6 +120,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /login", s.anon(s.loginSubmit))
 	mux.HandleFunc("POST /logout", s.page(auth.View, s.logout))
 	mux.HandleFunc("POST /lang", s.anon(s.setLang))
+	mux.HandleFunc("POST /prefs/currency", s.page(auth.View, s.setCurrency))
 
 	mux.HandleFunc("GET /{$}", s.page(auth.View, s.boardPage))
 	mux.HandleFunc("GET /kpi/{id}", s.page(auth.View, s.kpiPage))

@@ -11,13 +11,51 @@
     }
   });
 
+  // On the board, choosing a day means "the period of that day".
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t && t.id === "board-date" && t.value) {
+      var view = document.getElementById("board-view");
+      if (view) { view.value = "date"; }
+    }
+  }, true);
+
   var charts = [];
 
-  function fmt(unit, v) {
-    if (v === null || v === undefined) { return "—"; }
-    if (unit === "percent") { return (v * 100).toFixed(2) + "%"; }
-    if (unit === "count") { return Math.round(v).toString(); }
-    return (Math.round(v * 100) / 100).toString();
+  // Numbers in charts are written as on the page: the page's region locale (the pulso-locale
+  // meta tag, or the chart's own), the currency's unambiguous symbol, whole counts.
+  var symbols = { USD: "US$", BRL: "R$", MXN: "MX$", COP: "COL$", CLP: "CLP$", ARS: "AR$", PEN: "S/", CNY: "CN¥", EUR: "€" };
+  var formatters = {};
+  function nf(locale, opts) {
+    var key = locale + JSON.stringify(opts);
+    if (!formatters[key]) {
+      try { formatters[key] = new Intl.NumberFormat(locale, opts); } catch (err) { formatters[key] = new Intl.NumberFormat("en", opts); }
+    }
+    return formatters[key];
+  }
+  function localeOf(spec) {
+    var m = document.querySelector('meta[name="pulso-locale"]');
+    return (spec && spec.locale) || (m && m.getAttribute("content")) || document.documentElement.lang || "en";
+  }
+  function fmt(unit, v, spec, axis) {
+    if (v === null || v === undefined || typeof v !== "number" || !isFinite(v)) { return "—"; }
+    var loc = localeOf(spec);
+    var d2 = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+    switch (unit) {
+      case "percent":
+        return nf(loc, axis ? { maximumFractionDigits: 1 } : d2).format(v * 100) + "%";
+      case "count":
+        return nf(loc, { maximumFractionDigits: 0 }).format(Math.round(v));
+      case "money":
+        var cur = (spec && spec.currency) || "USD";
+        var sym = cur === "CNY" && loc.indexOf("zh") === 0 ? "¥" : (symbols[cur] || cur);
+        var big = Math.abs(v) >= (loc.indexOf("zh") === 0 ? 10000 : 1000);
+        return sym + "\u00a0" + nf(loc, big ? { notation: "compact", maximumFractionDigits: 1 } : d2).format(v);
+      case "hours":
+      case "days":
+        return nf(loc, { maximumFractionDigits: 1 }).format(v);
+    }
+    return nf(loc, axis ? { maximumFractionDigits: 2 } : d2).format(v);
   }
 
   function option(spec) {
@@ -59,9 +97,9 @@
       animation: false,
       grid: { left: 8, right: 32, top: 36, bottom: 8, containLabel: true },
       legend: { type: "scroll", top: 0, data: spec.series.map(function (s) { return s.name; }).concat(spec.band ? [spec.labels.target] : []) },
-      tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: function (v) { return fmt(unit, v); } },
+      tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: function (v) { return fmt(unit, v, spec, false); } },
       xAxis: { type: "category", data: spec.periods, boundaryGap: false },
-      yAxis: { type: "value", scale: true, axisLabel: { formatter: function (v) { return fmt(unit, v); } } },
+      yAxis: { type: "value", scale: true, axisLabel: { formatter: function (v) { return fmt(unit, v, spec, true); } } },
       series: series
     };
   }
