@@ -437,16 +437,16 @@ func periodName(p *page, grain, label string) string {
 		return p.Date(label)
 	}
 	if g.Rolling > 0 {
-		return p.T("period.rolling", "Days", g.Rolling, "Date", p.Date(label))
+		return p.T("period.rolling", "Count", g.Rolling, "Period", p.Date(label))
 	}
 	switch g.Name {
 	case "week":
 		y, w := start.ISOWeek()
-		return p.T("period.week", "Week", fmt.Sprintf("%d-W%02d", y, w))
+		return p.T("period.week", "Period", fmt.Sprintf("%d-W%02d", y, w))
 	case "month":
-		return p.T("period.month", "Month", start.Format("2006-01"))
+		return p.T("period.month", "Period", start.Format("2006-01"))
 	case "quarter":
-		return p.T("period.quarter", "Quarter", fmt.Sprintf("%d-Q%d", start.Year(), (int(start.Month())+2)/3))
+		return p.T("period.quarter", "Period", fmt.Sprintf("%d-Q%d", start.Year(), (int(start.Month())+2)/3))
 	}
 	return p.Date(label)
 }
