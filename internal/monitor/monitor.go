@@ -181,13 +181,23 @@ func (m *Monitor) Evaluate(ctx context.Context, tenant string, cfg Config, asOf 
 			msgs = append(msgs, msg)
 		}
 	}
-	if err := m.Store.SaveAlerts(ctx, tenant, save, drop); err != nil {
+	// The alerts and the messages about them commit together: an alert stored as fired
+	// without its message would never be told (the next evaluation sees it fired already).
+	tx, err := m.Store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("store alerts: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := store.SaveAlertsTx(ctx, tx, tenant, save, drop); err != nil {
 		return res, err
 	}
 	if len(msgs) > 0 {
-		if err := outbox.Enqueue(ctx, m.Store.DB(), msgs...); err != nil {
+		if err := outbox.Enqueue(ctx, tx, msgs...); err != nil {
 			return res, fmt.Errorf("queue messages: %w", err)
 		}
+	}
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("store alerts and messages: %w", err)
 	}
 	res.Messages = len(msgs)
 	return res, nil

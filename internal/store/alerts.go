@@ -89,6 +89,15 @@ func SaveAlerts(ctx context.Context, db *sql.DB, tenant string, save []AlertRow,
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
+	if err := SaveAlertsTx(ctx, tx, tenant, save, drop); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// SaveAlertsTx is SaveAlerts in the caller's transaction, for work that must commit with it
+// (the messages an evaluation queues about the alerts).
+func SaveAlertsTx(ctx context.Context, tx *sql.Tx, tenant string, save []AlertRow, drop []string) error {
 	now := time.Now().UTC()
 	for _, id := range drop {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM alerts WHERE tenant_id = $1 AND alert_id = $2`, tenant, id); err != nil {
@@ -107,5 +116,5 @@ func SaveAlerts(ctx context.Context, db *sql.DB, tenant string, save []AlertRow,
 			return fmt.Errorf("store: save alert: %w", err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
