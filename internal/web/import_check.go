@@ -108,13 +108,34 @@ func (r *checkReport) Skippable() bool {
 }
 
 // PreviewWidth is the preview's number of columns: the row number, the kind's columns, and
-// the other problems when there are bad rows.
+// the problems no shown cell holds, when there are such.
 func (r *checkReport) PreviewWidth() int {
 	n := len(r.Columns) + 1
-	if r.BadRows > 0 {
+	if r.PreviewOther() {
 		n++
 	}
 	return n
+}
+
+// PreviewOther tells whether a row of the preview has a problem that no shown cell holds
+// (a row with too many fields, a column the file lacks).
+func (r *checkReport) PreviewOther() bool {
+	for _, p := range r.Preview {
+		if len(p.Other) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// PreviewGaps tells whether the preview shows bad rows past the first ones.
+func (r *checkReport) PreviewGaps() bool {
+	for _, p := range r.Preview {
+		if p.Gap {
+			return true
+		}
+	}
+	return false
 }
 
 // rowProblem is one bad value: the row a spreadsheet shows, the column, the value as the file

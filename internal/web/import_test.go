@@ -362,7 +362,7 @@ func TestImportPreviewMarksBadCells(t *testing.T) {
 	if rec.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("check: %d\n%s", rec.Code, page)
 	}
-	preview := regexpFind(page, `(?s)(<table class="table import-preview" id="import-preview">.*?</table>)`)
+	preview := regexpFind(page, `(?s)(<table class="table import-preview[^"]*" id="import-preview">.*?</table>)`)
 	rows := regexp.MustCompile(`(?s)<tr data-row="(\d+)"([^>]*)>(.*?)</tr>`).FindAllStringSubmatch(preview, -1)
 	var nums []string
 	for _, r := range rows {
@@ -505,12 +505,13 @@ func TestImportFileRefusedSaysWhy(t *testing.T) {
 	}
 }
 
-// An export in Spanish: the mapping step comes with the synonyms' choices selected; sent as
-// the page shows them, the file imports under contract names.
+// An export in Spanish (dated before the demo, whose numbers other tests read): the mapping
+// step comes with the synonyms' choices selected; sent as the page shows them, the file
+// imports under contract names.
 func TestImportSuggestsMapping(t *testing.T) {
 	e := sharedEnv(t)
 	file := "Nº de venta,Plataforma,País,Tienda,Fecha de venta,Moneda,Total,Transportadora,Notas\n" +
-		"SUG-1,mercadolibre,MX,ml-mx-sug,2026-11-20 10:00:00,MXN,250.5,Estafeta,regalo\n"
+		"SUG-1,mercadolibre,MX,ml-mx-sug,2026-01-05 10:00:00,MXN,250.5,Estafeta,regalo\n"
 	body, ct := multipartBody(t, map[string]string{"kind": "orders"}, "ventas.csv", file)
 	rec := e.request(t, "analyst", http.MethodPost, "/import", body, map[string]string{"Content-Type": ct, "Accept-Language": "es"})
 	page := rec.Body.String()
@@ -554,12 +555,13 @@ func TestImportSuggestsMapping(t *testing.T) {
 }
 
 // Personal columns: the check names them and how many values it drops; kept as a pseudonym,
-// a column is stored as the tenant's keyed hash and the rest still dropped.
+// a column is stored as the tenant's keyed hash and the rest still dropped. (Dated before
+// the demo, whose numbers other tests read.)
 func TestImportPersonalColumns(t *testing.T) {
 	e := sharedEnv(t)
 	file := "order_id,platform,country,store,created_at,currency,gross_amount,correo_comprador,codigo_cliente\n" +
-		"PD-1,amazon,MX,amz-mx-pd,2026-11-20 10:00:00,MXN,10,ana@example.com,529.982.247-25\n" +
-		"PD-2,amazon,MX,amz-mx-pd,2026-11-20 11:00:00,MXN,20,,CLI-77\n"
+		"PD-1,amazon,MX,amz-mx-pd,2026-01-05 10:00:00,MXN,10,ana@example.com,529.982.247-25\n" +
+		"PD-2,amazon,MX,amz-mx-pd,2026-01-05 11:00:00,MXN,20,,CLI-77\n"
 	body, ct := multipartBody(t, map[string]string{"kind": "orders"}, "pd.csv", file)
 	rec := e.request(t, "analyst", http.MethodPost, "/import", body, map[string]string{"Content-Type": ct})
 	page := rec.Body.String()
