@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"pulso/internal/alert"
@@ -185,6 +187,27 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		return d.Module
+	}
+
+	// An alerting document with one channel, its secret sealed, to a receiver that counts the
+	// test messages allowed users send.
+	var hookHits atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hookHits.Add(1) }))
+	t.Cleanup(hook.Close)
+	seed := fmt.Sprintf("channels:\n  - name: matrix-hook\n    type: webhook\n    webhook: {url: \"%s/in?token=matrix-secret\"}\nrules:\n  - {id: red-3-days, type: consecutive}\n", hook.URL)
+	if _, err := monitor.Apply(ctx, e.st, "default", cat.Catalog, "matrix", []byte(seed), "test", testKeys); err != nil {
+		t.Fatal(err)
+	}
+	// channels: only an administrator without scopes changes them; another tenant's finds
+	// none of this tenant's (404) but may add to its own.
+	channels := func(existing bool) func(u matrixUser) outcome {
+		return func(u matrixUser) outcome {
+			ok := u.may(auth.ManageChannels) && len(u.countries)+len(u.platforms)+len(u.modules) == 0 && (u.home() || !existing)
+			return outcome{ok: ok, changes: ok && u.home()}
+		}
+	}
+	reading := func(existing bool) func(u matrixUser) outcome {
+		return func(u matrixUser) outcome { return outcome{ok: channels(existing)(u).ok} }
 	}
 
 	formCT := "application/x-www-form-urlencoded"
@@ -401,6 +424,23 @@ func TestAuthorizationMatrix(t *testing.T) {
 			body: noBody, want: managingAccount(), undo: unrevoke("target-all")},
 		{name: "revoke the Mexico user's token", method: "POST", path: "/settings/tokens/" + accounts["target-mx"].tokenID + "/revoke",
 			body: noBody, want: managingAccount("MX"), undo: unrevoke("target-mx")},
+		{name: "channel form", method: "GET", path: "/settings/channels/edit?type=slack", want: reading(false)},
+		{name: "channel edit form", method: "GET", path: "/settings/channels/edit?name=matrix-hook", want: reading(true)},
+		{name: "add a channel", method: "POST", path: "/settings/channels/save",
+			body: func(u matrixUser) (string, string) {
+				return formString("name", "matrix-"+u.login, "type", "slack", "slack.url", "http://127.0.0.1:9/services/T0/B0/x"), formCT
+			},
+			want: channels(false), restore: true},
+		{name: "edit a channel", method: "POST", path: "/settings/channels/save",
+			body: func(u matrixUser) (string, string) {
+				return formString("editing", "matrix-hook", "webhook.url", hook.URL+"/in?token="+u.login), formCT
+			},
+			want: channels(true), restore: true},
+		{name: "test a channel", method: "POST", path: "/settings/channels/test",
+			body: func(matrixUser) (string, string) { return formString("name", "matrix-hook"), formCT }, want: reading(true)},
+		{name: "delete a channel", method: "POST", path: "/settings/channels/delete",
+			body: func(matrixUser) (string, string) { return formString("name", "matrix-hook"), formCT },
+			want: channels(true), restore: true},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {
@@ -444,11 +484,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 	}
+	// every allowed test reached the receiver, and no refused one did
+	allowed := 0
+	for _, u := range users {
+		if reading(true)(u).ok {
+			allowed++
+		}
+	}
+	if got := int(hookHits.Load()); got != allowed || allowed == 0 {
+		t.Errorf("the channel received %d test messages, want %d (one per allowed user)", got, allowed)
+	}
 }
 
 // matrixExempt are routes with no authorization to test: public, or the session's own.
 var matrixExempt = map[string]bool{
-	"GET /static/": true, "GET /healthz": true, "GET /login": true, "POST /login": true, "POST /lang": true,
+	"GET /static/": true, "GET /healthz": true, "GET /favicon.ico": true, "GET /login": true, "POST /login": true, "POST /lang": true,
 	"POST /logout": true, "POST /import/map": true, // the mapping step re-checks an upload the user owns (import tests)
 	// a user's own password and sessions: they act on the signed-in account only (TestSettingsAccounts)
 	"POST /settings/password": true, "POST /settings/sessions/revoke": true,

@@ -115,6 +115,7 @@ func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", s.assets)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /favicon.ico", s.assets.favicon)
 
 	mux.HandleFunc("GET /login", s.anon(s.loginPage))
 	mux.HandleFunc("POST /login", s.anon(s.loginSubmit))
@@ -145,6 +146,10 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /settings/users/{id}/password", s.page(auth.ManageUsers, s.userPassword))
 	mux.HandleFunc("POST /settings/tokens", s.page(auth.ManageUsers, s.tokenCreate))
 	mux.HandleFunc("POST /settings/tokens/{id}/revoke", s.page(auth.ManageUsers, s.tokenRevoke))
+	mux.HandleFunc("GET /settings/channels/edit", s.page(auth.ManageChannels, s.channelPage))
+	mux.HandleFunc("POST /settings/channels/save", s.page(auth.ManageChannels, s.channelSave))
+	mux.HandleFunc("POST /settings/channels/test", s.page(auth.ManageChannels, s.channelTest))
+	mux.HandleFunc("POST /settings/channels/delete", s.page(auth.ManageChannels, s.channelDelete))
 
 	for _, rt := range s.apiRoutes() {
 		mux.HandleFunc(rt.method+" /api/v1"+rt.path, s.api(rt.action, rt.h))
