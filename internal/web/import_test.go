@@ -666,3 +666,63 @@ func TestRejectFilesExpireAndAreCapped(t *testing.T) {
 		t.Errorf("left after the TTL: %v", got)
 	}
 }
+
+// The API keeps a column as a pseudonym on request (as `pulso import --pseudonymise`), and
+// refuses a contract column as one, saying why: on both engines.
+func TestImportAPIPseudonymise(t *testing.T) {
+	engines(t, func(t *testing.T, e *testEnv) {
+		file := "order_id,platform,country,store,created_at,currency,gross_amount,correo_comprador,codigo_cliente\n" +
+			"PS-1,amazon,MX,amz-mx-ps,2026-01-05 10:00:00,MXN,10,ana@example.com,529.982.247-25\n" +
+			"PS-2,amazon,MX,amz-mx-ps,2026-01-05 11:00:00,MXN,20,,CLI-77\n"
+		rec := e.request(t, "", http.MethodPost, "/api/v1/imports?kind=orders&pseudonymise=Codigo_Cliente", strings.NewReader(file), bearer(e, "analyst", "text/csv"))
+		var out struct {
+			Report struct {
+				Dropped       []droppedColumn `json:"dropped"`
+				Pseudonymised []string        `json:"pseudonymised"`
+			} `json:"report"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); rec.Code != http.StatusOK || err != nil {
+			t.Fatalf("import: %d %s", rec.Code, rec.Body.String())
+		}
+		if fmt.Sprint(out.Report.Dropped, out.Report.Pseudonymised) != "[{correo_comprador 1}] [codigo_cliente]" {
+			t.Errorf("dropped %v, pseudonymised %v", out.Report.Dropped, out.Report.Pseudonymised)
+		}
+		secret, err := e.st.TenantSecret(t.Context(), "default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hash := func(v string) string {
+			m := hmac.New(sha256.New, secret)
+			m.Write([]byte(v))
+			return hex.EncodeToString(m.Sum(nil)[:16])
+		}
+		for id, want := range map[string]string{"PS-1": hash("529.982.247-25"), "PS-2": hash("CLI-77")} {
+			var raw string
+			if err := e.st.DB().QueryRowContext(t.Context(), `SELECT CAST(attrs AS VARCHAR) FROM orders WHERE tenant_id = 'default' AND order_id = $1`, id).Scan(&raw); err != nil {
+				t.Fatal(err)
+			}
+			var attrs map[string]string
+			if err := json.Unmarshal([]byte(raw), &attrs); err != nil || len(attrs) != 1 || attrs["codigo_cliente"] != want {
+				t.Errorf("%s attrs %s, want codigo_cliente %s", id, raw, want)
+			}
+		}
+		rec = e.request(t, "", http.MethodPost, "/api/v1/imports?kind=orders&pseudonymise=order_id", strings.NewReader(file), bearer(e, "analyst", "text/csv"))
+		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `"code": "file_refused"`) ||
+			!strings.Contains(rec.Body.String(), "order_id is a column of the data contract and cannot be pseudonymised") {
+			t.Errorf("a contract column as a pseudonym: %d %s", rec.Code, rec.Body.String())
+		}
+	})
+}
+
+// NDJSON may name a new key on a later line: the check reads on with the grown header, as
+// ingest does, instead of reporting the line as having too many fields.
+func TestImportNDJSONGrowingHeader(t *testing.T) {
+	e := sharedEnv(t)
+	file := `{"date":"2026-01-08","platform":"amazon","store":"nd-1","country":"MX","visits":3}` + "\n" +
+		`{"date":"2026-01-08","platform":"amazon","store":"nd-2","country":"MX","visits":4,"note":"x"}` + "\n"
+	rec := e.request(t, "", http.MethodPost, "/api/v1/imports?kind=traffic", strings.NewReader(file),
+		map[string]string{"Authorization": "Bearer " + e.tokens["analyst"], "Content-Type": "application/x-ndjson"})
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"inserted": 2`) {
+		t.Errorf("NDJSON with a new key on line 2: %d %s", rec.Code, rec.Body.String())
+	}
+}
