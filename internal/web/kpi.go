@@ -161,8 +161,11 @@ func (s *server) kpiPage(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	}
 	v := &kpiView{page: s.newPage(r, c, "kpi.title"), K: k, Grains: kpiGrains}
 	v.Title = k.Name
-	if k.Query.Country != "" {
-		v.Title += " · " + v.Country(k.Query.Country)
+	if c := k.Query.Country; c != "" || len(k.Countries) == 1 {
+		if c == "" {
+			c = k.Countries[0] // a user of one country sees only it
+		}
+		v.Title += " · " + v.Country(c)
 	}
 	v.Charts = true
 	v.ExportCSV, v.ExportXLSX = exportLinks(r)

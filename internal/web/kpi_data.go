@@ -279,16 +279,23 @@ func (s *server) loadKPI(ctx context.Context, u *User, lang, id string, q kpiQue
 			wholes[i] = r.Row
 			hasTarget = hasTarget || r.Target != nil
 		}
-		from := firstNeeded(g, d.ContributionMethod(hasTarget), q.From)
-		brows, err := e.Eval(ctx, metric.Query{Tenant: u.Tenant, KPIs: []string{d.ID}, Grain: g, From: from, To: q.To, By: bq,
-			Filters: cloneFilters(f), AsOf: asOf})
-		if err != nil {
-			return nil, err
+		// The breakdown is read over the periods explained (the chart's lines need them all).
+		from, any := q.From, true
+		if !q.Lines {
+			from, any = firstFocus(wholes)
 		}
-		brows = keepRows(u, brows, f)
-		j.rows(brows, f)
-		k.Why = explain(d, g, q.By, wholes, brows, nil)
-		k.ByParts = brows
+		if any {
+			from = firstNeeded(g, d.ContributionMethod(hasTarget), from)
+			brows, err := e.Eval(ctx, metric.Query{Tenant: u.Tenant, KPIs: []string{d.ID}, Grain: g, From: from, To: q.To, By: bq,
+				Filters: cloneFilters(f), AsOf: asOf})
+			if err != nil {
+				return nil, err
+			}
+			brows = keepRows(u, brows, f)
+			j.rows(brows, f)
+			k.Why = explain(d, g, q.By, wholes, brows, nil)
+			k.ByParts = brows
+		}
 	}
 	// Holidays and retail events of the countries in view, placed on the period that holds them.
 	var markCountries []string

@@ -69,6 +69,14 @@ type whyPart struct {
 	Value        *float64 // over the periods (weighted KPIs: pooled by weight; others: mean)
 }
 
+// Spread tells a gap no single breakdown value explains: the worst makes less than half of it.
+func (g whyGroup) Spread() bool {
+	if g.Total == nil || *g.Total <= 0 || len(g.Parts) < 2 || g.Parts[0].Contribution == nil {
+		return false
+	}
+	return *g.Parts[0].Contribution < *g.Total/2
+}
+
 // Listed tells whether the periods are few enough to name one by one.
 func (g whyGroup) Listed() bool { return len(g.Periods) <= 3 }
 
@@ -148,6 +156,48 @@ func breaching(r metric.Row) bool {
 	return !r.Provisional && r.Value != nil && (r.Status == "red" || r.Status == "yellow")
 }
 
+// focusOf picks the periods of one scope's rows (oldest first) to explain: the breaching
+// ones, or else the last settled one with a value (breaching false).
+func focusOf(rows []metric.Row) (periods []metric.Row, breach bool) {
+	for _, r := range rows {
+		if breaching(r) {
+			periods = append(periods, r)
+		}
+	}
+	if len(periods) > 0 {
+		return periods, true
+	}
+	for i := len(rows) - 1; i >= 0; i-- {
+		if r := rows[i]; !r.Provisional && r.Value != nil {
+			return []metric.Row{r}, false
+		}
+	}
+	return nil, false
+}
+
+// firstFocus is the first period explain will explain in wholes (the KPI page queries the
+// breakdown from there on); ok is false when there is none.
+func firstFocus(wholes []metric.Row) (time.Time, bool) {
+	byScope := map[string][]metric.Row{}
+	for _, r := range wholes {
+		k := scopeKey(r.Scope)
+		byScope[k] = append(byScope[k], r)
+	}
+	var first time.Time
+	for _, rows := range byScope {
+		slices.SortFunc(rows, func(a, b metric.Row) int { return strings.Compare(a.Period, b.Period) })
+		periods, _ := focusOf(rows)
+		if len(periods) == 0 {
+			continue
+		}
+		d, err := time.Parse(time.DateOnly, periods[0].Period)
+		if err == nil && (first.IsZero() || d.Before(first)) {
+			first = d
+		}
+	}
+	return first, !first.IsZero()
+}
+
 // explain splits the wholes (judged rows, one per period and scope) among the values of
 // dimension by, whose rows are parts (the same query broken down by by as well, covering the
 // periods and, for the change method, the periods before). focus, when set, names the
@@ -203,20 +253,7 @@ func explain(d *metric.Definition, g metric.Grain, by string, wholes, parts []me
 			}
 			g0.Breaching = true
 		} else {
-			for _, r := range s.rows {
-				if breaching(r) {
-					periods = append(periods, r)
-				}
-			}
-			g0.Breaching = len(periods) > 0
-			if len(periods) == 0 {
-				for i := len(s.rows) - 1; i >= 0; i-- {
-					if r := s.rows[i]; !r.Provisional && r.Value != nil {
-						periods = []metric.Row{r}
-						break
-					}
-				}
-			}
+			periods, g0.Breaching = focusOf(s.rows)
 		}
 		if len(periods) == 0 {
 			continue
@@ -303,8 +340,8 @@ func explain(d *metric.Definition, g metric.Grain, by string, wholes, parts []me
 				part.Contribution, part.Share = &c, &sh
 				total += c
 			}
-			if part.Value == nil && part.Contribution == nil {
-				continue
+			if part.Value == nil && (part.Contribution == nil || *part.Contribution == 0) {
+				continue // no records in these periods, and none before that it lost
 			}
 			g0.Parts = append(g0.Parts, part)
 		}

@@ -318,6 +318,23 @@ func TestWhyIsItRed(t *testing.T) {
 		if !strings.Contains(body, "settled periods off target: 1") || !strings.Contains(body, "week 2026-W11") {
 			t.Error("clearance: the breaching week is not named")
 		}
+		// one line per carrier: estafeta lost 0 of 4, then 2 of 4; dhl 1 of 4, then 0 of 6
+		body = e.get(t, "admin", page+"&lines=by").Body.String()
+		m := regexp.MustCompile(`data-chart="([^"]*)"`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatal("no chart")
+		}
+		var spec chartSpec
+		if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &spec); err != nil {
+			t.Fatal(err)
+		}
+		lines := map[string]string{}
+		for _, sr := range spec.Series {
+			lines[sr.Name] = showF(sr.Values[0]) + " " + showF(sr.Values[1])
+		}
+		if fmt.Sprint(lines) != "map[dhl:0.25 0 estafeta:0 0.5]" || spec.Band == nil {
+			t.Errorf("lines %v, band %v", lines, spec.Band != nil)
+		}
 		// no breakdown asked: no answer; another country's user may not look
 		if body := e.get(t, "admin", page+"&by=none").Body.String(); strings.Contains(body, `id="why"`) {
 			t.Error("by=none still explains")
