@@ -107,15 +107,27 @@ func (s *server) alertsPage(w http.ResponseWriter, r *http.Request, c *reqctx) {
 		return
 	}
 	if format != "" {
+		if err := s.describeAlerts(r.Context(), c.user, items); err != nil { // owners' names, no breakdown
+			s.fail(w, r, c, err)
+			return
+		}
 		t := table{Name: "pulso-alerts", Columns: []string{c.loc.MustT("col.state", nil), c.loc.MustT("col.kpi", nil),
-			c.loc.MustT("col.scope", nil), c.loc.MustT("col.since", nil), c.loc.MustT("col.value", nil), c.loc.MustT("col.target", nil),
-			c.loc.MustT("col.owner", nil), c.loc.MustT("col.acknowledged_by", nil), c.loc.MustT("col.silenced", nil)}}
+			c.loc.MustT("col.scope", nil), c.loc.MustT("col.since", nil), c.loc.MustT("col.period", nil), c.loc.MustT("col.value", nil),
+			c.loc.MustT("col.target", nil), c.loc.MustT("col.owner", nil), c.loc.MustT("col.acknowledged_by", nil), c.loc.MustT("col.silenced", nil)}}
 		for _, it := range items {
 			var last *float64
+			period := ""
 			if n := len(it.Values); n > 0 {
 				last = it.Values[n-1]
 			}
-			t.Rows = append(t.Rows, []any{string(it.State), it.KPI, scopeString(it.Scope), it.Since, last, it.Target, it.Owner, it.AckBy, it.Silenced})
+			if n := len(it.Periods); n > 0 {
+				period = it.Periods[n-1] // the period of the last value
+			}
+			owner := it.OwnerName
+			if owner == "" {
+				owner = it.Owner
+			}
+			t.Rows = append(t.Rows, []any{string(it.State), it.KPI, scopeString(it.Scope), it.Since, period, last, it.Target, owner, it.AckBy, it.Silenced})
 		}
 		if err := writeTable(w, format, t); err != nil {
 			s.log.Warn("export failed", "err", err)

@@ -383,6 +383,11 @@ func TestWhyIsItRed(t *testing.T) {
 				t.Errorf("alert page: no %q", s)
 			}
 		}
+		// the export names the owner and the period of the last value
+		csv := e.get(t, "admin", "/alerts?format=csv").Body.String()
+		if !strings.Contains(csv, "firing,parcel_loss_rate,MX,2026-03-02,2026-03-09,0.2,0.005,Operaciones MX,") {
+			t.Errorf("alerts CSV:\n%s", csv)
+		}
 		if rec := e.get(t, "br", "/alerts/"+a.ID); rec.Code != http.StatusNotFound {
 			t.Errorf("a Brazil user on a Mexican alert: %d", rec.Code)
 		}
