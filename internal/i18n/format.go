@@ -173,15 +173,18 @@ func round(v float64, decimals int) float64 {
 }
 
 // Money writes an amount with an unambiguous symbol (US$, R$, MX$, COL$, CLP$, AR$, S/, CN¥
-// or ¥ in Chinese): compact from a thousand (ten thousand in Chinese), else with the
-// currency's decimals.
+// or ¥ in Chinese): compact from a thousand (ten thousand in Chinese), whole from a thousand,
+// else with the currency's decimals.
 func (n *Numbers) Money(v float64, cur string) string {
 	sym := CurrencySymbol(cur, n.Locale)
 	sep := nbsp
 	num := ""
-	if math.Abs(v) >= n.compactAt {
+	switch a := math.Abs(v); {
+	case a >= n.compactAt:
 		num = n.Compact(v, 0)
-	} else {
+	case a >= 1000:
+		num = n.Number(v, 0)
+	default:
 		num = n.Number(v, CurrencyDecimals(cur))
 	}
 	if strings.HasPrefix(num, "-") {

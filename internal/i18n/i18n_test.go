@@ -12,7 +12,7 @@ func TestLocalesComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := map[string]any{"KPI": "k", "Scope": "s", "Count": 2, "Values": "v", "Target": "t", "Since": "d", "Owner": "o", "Kind": "orders", "Source": "x", "Hours": 30,
-		"Period": "p", "Red": 1, "Yellow": 2, "Green": 3}
+		"Period": "p", "Red": 1, "Yellow": 2, "Green": 3, "Date": "d"}
 	for k, v := range map[string]any{"Min": 1, "Max": 5, "Limit": "10", "Fields": 6, "Header": 5, "Position": 2, "Column": "c", "Columns": "c, d"} {
 		data[k] = v // the arguments of import errors (record.Code)
 	}

@@ -241,12 +241,53 @@ func (v *boardView) StatusLabel(status string) string {
 	return v.Status(status)
 }
 
-// PeriodText names a period: one day, or its first and last days.
+// PeriodText names a period: one day, a 90-day window by its last day, or its first and last
+// days.
 func (v *boardView) PeriodText(from, to string) string {
 	if from == to || from == "" {
 		return v.Date(to)
 	}
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 == nil && err2 == nil && t.Sub(f) == 89*24*time.Hour {
+		return v.T("board.window", "Count", 90, "Date", v.Date(to))
+	}
 	return v.Date(from) + " – " + v.Date(to)
+}
+
+// ModuleOpen tells whether a module's KPIs start unfolded: the modules with a red value; if
+// nothing is red, those with a yellow one; if nothing is either, all (nothing to point at).
+func (v *boardView) ModuleOpen(m boardModule) bool {
+	s := v.Board.Summary
+	switch {
+	case s.Red > 0:
+		return m.Red > 0
+	case s.Yellow > 0:
+		return m.Problems > 0
+	}
+	return true
+}
+
+// RedItems and YellowItems split the summary: places with a red value (worst first), then
+// places only near target.
+func (v *boardView) RedItems() []summaryItem {
+	var out []summaryItem
+	for _, it := range v.Board.Summary.Items {
+		if it.Red > 0 {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func (v *boardView) YellowItems() []summaryItem {
+	var out []summaryItem
+	for _, it := range v.Board.Summary.Items {
+		if it.Red == 0 {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // OwnPeriod tells whether a cell shows another period than the board's (a KPI that settles

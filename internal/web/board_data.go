@@ -153,6 +153,11 @@ type board struct {
 type boardModule struct {
 	ID   string     `json:"module"`
 	KPIs []boardKPI `json:"kpis"`
+	// Problems counts the module's settled red and yellow values (Red the red ones), Values
+	// those with a value.
+	Problems int `json:"-"`
+	Red      int `json:"-"`
+	Values   int `json:"-"`
 }
 
 type boardKPI struct {
@@ -587,7 +592,8 @@ func summarize(b *board) boardSummary {
 	var s boardSummary
 	type key struct{ country, module string }
 	items := map[key]*summaryItem{}
-	for _, m := range b.Modules {
+	for mi := range b.Modules {
+		m := &b.Modules[mi]
 		row := heatRow{Module: m.ID}
 		for i, country := range b.Countries {
 			h := heatCell{Country: country}
@@ -595,6 +601,7 @@ func summarize(b *board) boardSummary {
 				c := k.Cells[i]
 				if c.Value != nil {
 					h.KPIs++
+					m.Values++
 				}
 				switch {
 				case c.Provisional && c.Value != nil:
@@ -613,6 +620,7 @@ func summarize(b *board) boardSummary {
 				if !c.Problem() {
 					continue
 				}
+				m.Problems++
 				it := items[key{country, m.ID}]
 				if it == nil {
 					it = &summaryItem{Country: country, Module: m.ID}
@@ -620,6 +628,7 @@ func summarize(b *board) boardSummary {
 				}
 				if c.Status == "red" {
 					it.Red++
+					m.Red++
 				} else {
 					it.Yellow++
 				}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"math"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"pulso/internal/auth"
 )
@@ -580,4 +582,36 @@ func TestBoardFilterByCountryAndModule(t *testing.T) {
 			t.Errorf("%s as %s: %d, want %d", q, login, rec.Code, code)
 		}
 	}
+}
+
+// TestTimesInReaderZone: a Mexico-only reader sees times in Mexico City (UTC-6, without
+// summer time since 2022), a Chinese reader of every country in China (UTC+8), anyone else in
+// UTC; the zone is always named. The expected text shifts the stored instant by those fixed
+// offsets by hand.
+func TestTimesInReaderZone(t *testing.T) {
+	e := sharedEnv(t)
+	srcs, err := e.st.Sources(context.Background(), "default")
+	if err != nil || len(srcs) == 0 {
+		t.Fatalf("sources: %v %v", srcs, err)
+	}
+	for _, src := range srcs {
+		if src.LastImportAt == nil {
+			continue
+		}
+		at := src.LastImportAt.UTC()
+		cases := []struct{ login, lang, want string }{
+			{"mx-viewer", "en", at.Add(-6*time.Hour).Format("Jan 2, 2006 15:04") + " UTC-6"},
+			{"admin", "zh-CN", at.Add(8*time.Hour).Format("2006年1月2日 15:04") + " UTC+8"},
+			{"admin", "en", at.Format("Jan 2, 2006 15:04") + " UTC"},
+			{"br-co-viewer", "pt-BR", at.Format("02/01/2006 15:04") + " UTC"},
+		}
+		for _, c := range cases {
+			body := e.request(t, c.login, http.MethodGet, "/sources", nil, map[string]string{"Cookie": langCookie + "=" + c.lang}).Body.String()
+			if !strings.Contains(html.UnescapeString(body), c.want) {
+				t.Errorf("%s in %s: no %q in the sources page", c.login, c.lang, c.want)
+			}
+		}
+		return
+	}
+	t.Fatal("no source has a last import")
 }

@@ -19,6 +19,7 @@ import (
 
 	"pulso/internal/auth"
 	"pulso/internal/i18n"
+	"pulso/internal/record"
 )
 
 //go:embed templates
@@ -111,6 +112,7 @@ type page struct {
 	Nav      []navItem
 	loc      *i18n.Localizer
 	printer  *message.Printer
+	zone     *time.Location // where the reader's times are told
 }
 
 type langOption struct {
@@ -128,7 +130,7 @@ var langNames = map[string]string{"zh-CN": "中文", "es": "Español", "pt-BR": 
 
 func (s *server) newPage(r *http.Request, c *reqctx, titleKey string) *page {
 	p := &page{Lang: c.lang, Locale: numberLocale(r, c), User: c.user, CSRF: c.csrf, Path: r.URL.Path, URI: r.URL.RequestURI(), TitleKey: titleKey,
-		loc: c.loc, printer: message.NewPrinter(language.MustParse(c.lang))}
+		loc: c.loc, printer: message.NewPrinter(language.MustParse(c.lang)), zone: readerZone(c.user, c.lang)}
 	for _, l := range i18n.Languages {
 		p.Langs = append(p.Langs, langOption{Code: l, Name: langNames[l], Current: l == c.lang})
 	}
@@ -212,7 +214,31 @@ func formatDate(l *i18n.Localizer, d any) string {
 	return t.Format(l.MustT("format.date", nil))
 }
 
-// Time formats an instant in UTC with the language's date.
+// countryZones are the contract's country time zones.
+var countryZones = record.NewZones()
+
+// shanghai is the zone of head offices in China (Chinese readers with every country).
+var shanghai = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("UTC+8", 8*3600)
+}()
+
+// readerZone is where a reader's times are told: their one country's zone, China's for a
+// Chinese reader of several countries (head office), else UTC.
+func readerZone(u *User, lang string) *time.Location {
+	if c := readerCountry(u); c != "" {
+		return countryZones.For(c)
+	}
+	if lang == "zh-CN" {
+		return shanghai
+	}
+	return time.UTC
+}
+
+// Time formats an instant in the reader's zone with the language's date, and names the zone
+// ("Nov 26, 2026 07:00 UTC-3").
 func (p *page) Time(t any) string {
 	var v time.Time
 	switch x := t.(type) {
@@ -227,8 +253,11 @@ func (p *page) Time(t any) string {
 	if v.IsZero() {
 		return "—"
 	}
-	v = v.UTC()
-	return formatDate(p.loc, v) + " " + v.Format("15:04") + " UTC"
+	if p.zone == nil {
+		p.zone = time.UTC
+	}
+	v = v.In(p.zone)
+	return formatDate(p.loc, v) + " " + v.Format("15:04") + " " + i18n.ZoneLabel(v)
 }
 
 // Country is a country's name; Module, Dim, Status and Kind translate the code lists.
