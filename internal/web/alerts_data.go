@@ -133,7 +133,10 @@ func (s *server) describeAlerts(ctx context.Context, u *User, items []alertItem,
 		s.log.Warn("alerting configuration", "tenant", u.Tenant, "err", err)
 		cfg = monitor.Config{}
 	}
-	type groupKey struct{ kpi, grain, dims string }
+	// Alerts are explained in groups that share a grain, scope dimensions and breakdown: one
+	// query for their wholes and one for their parts, every KPI of the group at once (KPIs
+	// that read the same records share their statements).
+	type groupKey struct{ grain, dims, by string }
 	groups := map[groupKey][]int{}
 	var order []groupKey
 	for i := range items {
@@ -164,7 +167,15 @@ func (s *server) describeAlerts(ctx context.Context, u *User, items []alertItem,
 			continue
 		}
 		dims := slices.Sorted(maps.Keys(it.Scope))
-		k := groupKey{it.KPI, it.Grain, strings.Join(dims, ",")}
+		skip := map[string]bool{}
+		for _, dim := range dims {
+			skip[dim] = true
+		}
+		by := defaultBreakdown(d, skip)
+		if by == "" {
+			continue
+		}
+		k := groupKey{it.Grain, strings.Join(dims, ","), by}
 		if groups[k] == nil {
 			order = append(order, k)
 		}
@@ -179,7 +190,6 @@ func (s *server) describeAlerts(ctx context.Context, u *User, items []alertItem,
 	}
 	f := filters(u, nil)
 	for _, k := range order {
-		d, _ := e.Catalog.Get(k.kpi)
 		g, err := metric.ParseGrain(k.grain)
 		if err != nil {
 			continue
@@ -188,55 +198,74 @@ func (s *server) describeAlerts(ctx context.Context, u *User, items []alertItem,
 		if k.dims != "" {
 			dims = strings.Split(k.dims, ",")
 		}
-		skip := map[string]bool{}
-		for _, dim := range dims {
-			skip[dim] = true
-		}
-		by := defaultBreakdown(d, skip)
-		if by == "" {
-			continue
-		}
-		first, last := "", ""
+		var kpis []string
+		var from, to, partsFrom time.Time
 		for _, i := range groups[k] {
-			for _, p := range items[i].Periods {
-				if first == "" || p < first {
-					first = p
-				}
-				if p > last {
-					last = p
-				}
+			it := items[i]
+			if !slices.Contains(kpis, it.KPI) {
+				kpis = append(kpis, it.KPI)
+			}
+			first, err1 := time.Parse(time.DateOnly, it.Periods[0])
+			last, err2 := time.Parse(time.DateOnly, it.Periods[len(it.Periods)-1])
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			last = g.Periods(last, last)[0].To // a calendar period's last day (a rolling window ends on its label)
+			d, _ := e.Catalog.Get(it.KPI)
+			need := firstNeeded(g, d.ContributionMethod(it.Target != nil), first)
+			if from.IsZero() || first.Before(from) {
+				from = first
+			}
+			if partsFrom.IsZero() || need.Before(partsFrom) {
+				partsFrom = need
+			}
+			if last.After(to) {
+				to = last
 			}
 		}
-		from, err1 := time.Parse(time.DateOnly, first)
-		to, err2 := time.Parse(time.DateOnly, last)
-		if err1 != nil || err2 != nil {
+		if from.IsZero() {
 			continue
 		}
-		to = g.Periods(to, to)[0].To // a calendar period's last day (a rolling window ends on its label)
-		asOf := s.today()
-		q := metric.Query{Tenant: u.Tenant, KPIs: []string{d.ID}, Grain: g, From: from, To: to, By: dims, Filters: cloneFilters(f), AsOf: asOf}
+		// read only the alerts' scopes (their values are inside the user's: visibleAlert)
+		gf := cloneFilters(f)
+		for _, dim := range dims {
+			var vals []string
+			for _, i := range groups[k] {
+				if v := items[i].Scope[dim]; !slices.Contains(vals, v) {
+					vals = append(vals, v)
+				}
+			}
+			if allowed, ok := gf[dim]; ok {
+				vals = slices.DeleteFunc(vals, func(v string) bool { return !slices.Contains(allowed, v) })
+			}
+			gf[dim] = vals
+		}
+		q := metric.Query{Tenant: u.Tenant, KPIs: kpis, Grain: g, From: from, To: to, By: dims, Filters: cloneFilters(gf), AsOf: s.today()}
 		wholes, err := e.Eval(ctx, q)
 		if err != nil {
 			return err
 		}
-		wholes = keepRows(u, wholes, f)
-		j.rows(wholes, f)
-		hasTarget := false
-		for _, r := range wholes {
-			hasTarget = hasTarget || r.Target != nil
-		}
-		q.From, q.By, q.Filters = firstNeeded(g, d.ContributionMethod(hasTarget), from), append(slices.Clone(dims), by), cloneFilters(f)
+		wholes = keepRows(u, wholes, gf)
+		j.rows(wholes, f) // judged as the monitor and the KPI page judge them: by their own scope
+		q.From, q.By, q.Filters = partsFrom, append(slices.Clone(dims), k.by), cloneFilters(gf)
 		parts, err := e.Eval(ctx, q)
 		if err != nil {
 			return err
 		}
-		parts = keepRows(u, parts, f)
-		j.rows(parts, f)
+		parts = keepRows(u, parts, gf)
+		wholeOf, partsOf := map[string][]metric.Row{}, map[string][]metric.Row{}
+		for _, r := range wholes {
+			wholeOf[r.KPI] = append(wholeOf[r.KPI], r)
+		}
+		for _, r := range parts {
+			partsOf[r.KPI] = append(partsOf[r.KPI], r)
+		}
 		for _, i := range groups[k] {
 			it := &items[i]
-			why := explain(d, g, by, wholes, parts, map[string][]string{scopeKey(it.Scope): it.Periods})
+			d, _ := e.Catalog.Get(it.KPI)
+			why := explain(d, g, k.by, wholeOf[it.KPI], partsOf[it.KPI], map[string][]string{scopeKey(it.Scope): it.Periods})
 			if len(why) == 1 {
-				it.Why, it.By = &why[0], by
+				it.Why, it.By = &why[0], k.by
 			}
 		}
 	}
