@@ -159,3 +159,49 @@ func checkNotCut(t *testing.T, ctx context.Context, where string) {
 		t.Errorf("%s: the page scrolls sideways", where)
 	}
 }
+
+// TestBoardPickers: choosing a day shows that day's period; the currency picker remembers the
+// choice and the board shows each country's own money; a chart writes its axis as the page
+// does (a comma in Portuguese, a point in Mexico).
+func TestBoardPickers(t *testing.T) {
+	browser, base := boardBrowser(t)
+	ctx := tab(t, browser)
+	signIn(t, ctx, base, "viewer@demo.pulso")
+
+	eval[bool](t, ctx, `(() => { const d = document.querySelector('#board-date'); d.value = '2026-11-20'; d.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
+	waitFor(t, ctx, "the chosen day's board", `location.search.includes('view=date') && location.search.includes('date=2026-11-20') &&
+		document.querySelector('#board-period').dataset.from === '2026-11-20'`)
+	clean(t, ctx, "board of a chosen day")
+
+	navigate(t, ctx, base+"/")
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('.currency-pick select'); s.value = 'local'; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
+	waitFor(t, ctx, "money in each country's currency", `!!document.querySelector('.currency-pick option[value=local][selected]')`)
+	money := eval[map[string]string](t, ctx, `(() => { const o = {}; for (const t of document.querySelectorAll('[data-kpi=gmv] .tile')) o[t.dataset.country] = t.querySelector('.val').textContent; return o; })()`)
+	for c, sym := range map[string]string{"BR": "R$\u00a0", "MX": "MX$\u00a0", "CO": "COL$\u00a0", "CL": "CLP$\u00a0", "AR": "AR$\u00a0"} {
+		if !strings.HasPrefix(money[c], sym) {
+			t.Errorf("%s GMV in local money: %q, want it to start with %q", c, money[c], sym)
+		}
+	}
+	clean(t, ctx, "board in local money")
+	navigate(t, ctx, base+"/") // remembered, not only in the address
+	if got := eval[string](t, ctx, `document.querySelector('.currency-pick select').value`); got != "local" {
+		t.Errorf("the currency picker forgot the choice: %q", got)
+	}
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('.currency-pick select'); s.value = 'USD'; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
+	waitFor(t, ctx, "back to dollars", `!!document.querySelector('.currency-pick option[value=USD][selected]')`)
+
+	for _, l := range []struct{ lang, want string }{{"pt-BR", "10,9%"}, {"en", "10.9%"}} { // en last: the viewer's own
+		lang, want := l.lang, l.want
+		c := tab(t, browser)
+		signIn(t, c, base, "viewer@demo.pulso")
+		eval[bool](t, c, fmt.Sprintf(`(() => { const s = document.querySelector('#lang-picker'); s.value = %q; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, lang))
+		waitFor(t, c, lang, fmt.Sprintf(`document.documentElement.lang === %q`, lang))
+		navigate(t, c, base+"/kpi/parcel_loss_rate?country=MX")
+		waitFor(t, c, "chart", `!!document.querySelector('.chart[data-ready] canvas')`)
+		got := eval[string](t, c, `echarts.getInstanceByDom(document.querySelector('.chart')).getOption().yAxis[0].axisLabel.formatter(0.1094)`)
+		if got != want {
+			t.Errorf("%s: the chart's axis writes 0.1094 as %q, want %q", lang, got, want)
+		}
+		clean(t, c, "KPI chart in "+lang)
+	}
+}
