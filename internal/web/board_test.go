@@ -615,3 +615,47 @@ func TestTimesInReaderZone(t *testing.T) {
 	}
 	t.Fatal("no source has a last import")
 }
+
+// TestBoardAgreesWithAlerts: an alert judges settled days only, so its newest breaching day is
+// a KPI's last settled day; the board's default (settled) day shows that same day and value
+// for the alert's KPI and country — where the board once showed a provisional 0 %.
+func TestBoardAgreesWithAlerts(t *testing.T) {
+	e := sharedEnv(t)
+	rows, err := e.st.Alerts(context.Background(), "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := boardJSON(t, e, "admin", "")
+	checked := 0
+	for _, row := range rows {
+		var a struct {
+			KPI     string            `json:"kpi"`
+			Scope   map[string]string `json:"scope"`
+			State   string            `json:"state"`
+			Periods []string          `json:"periods"`
+			Values  []*float64        `json:"values"`
+		}
+		if err := json.Unmarshal([]byte(row.Body), &a); err != nil {
+			t.Fatal(err)
+		}
+		if a.State != "firing" || len(a.Scope) != 1 || a.Scope["country"] == "" || len(a.Periods) == 0 {
+			continue
+		}
+		c := cellOf(t, b, a.KPI, a.Scope["country"])
+		last, v := a.Periods[len(a.Periods)-1], a.Values[len(a.Values)-1]
+		if c.Status != "red" {
+			t.Logf("%s/%s: the alert's last breach %s; the board's %s is %s", a.KPI, a.Scope["country"], last, c.Period, c.Status)
+			continue
+		}
+		checked++
+		if c.Period != last || c.Value == nil || v == nil || math.Abs(*c.Value-*v) > 1e-9 {
+			t.Errorf("%s/%s: the alert says %v on %s, the board %v on %s", a.KPI, a.Scope["country"], v, last, c.Value, c.Period)
+		}
+		if c.Provisional {
+			t.Errorf("%s/%s: the board's value is provisional", a.KPI, a.Scope["country"])
+		}
+	}
+	if checked < 5 {
+		t.Errorf("only %d firing alerts to compare", checked)
+	}
+}
