@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -36,8 +37,20 @@ queued messages. Running it again for the same date changes nothing and sends no
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "as of %s: fired %d, resolved %d, repeated %d, escalated %d, silenced %d; open %d, pending %d; messages queued %d, sent %d, failed %d\n",
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "as of %s: fired %d, resolved %d, repeated %d, escalated %d, silenced %d; open %d, pending %d; messages queued %d, sent %d, failed %d\n",
 				day.Format(time.DateOnly), r.Fired, r.Resolved, r.Repeated, r.Escalated, r.Silenced, r.Open, r.Pending, r.Messages, r.Sent, r.Failed)
+			for _, f := range r.Failures {
+				if f.GaveUp {
+					fmt.Fprintf(out, "  gave up on message %s (channel %s) at attempt %d of %d: %s\n", f.ID, f.Channel, f.Attempt, f.MaxAttempts, f.Err)
+					continue
+				}
+				fmt.Fprintf(out, "  not sent: message %s (channel %s), attempt %d of %d: %s; next attempt at %s (by `pulso eval` or `pulso serve`)\n",
+					f.ID, f.Channel, f.Attempt, f.MaxAttempts, f.Err, f.NextAttemptAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+			}
+			for _, ch := range slices.Sorted(maps.Keys(r.Deferred)) {
+				fmt.Fprintf(out, "  deferred: %d message(s) for channel %s, which failed in this run; the next run tries them\n", r.Deferred[ch], ch)
+			}
 			return nil
 		},
 	}

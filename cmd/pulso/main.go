@@ -16,10 +16,14 @@ import (
 )
 
 func main() {
+	// A write past the file size limit (ulimit -f) then fails with "file too large", which is
+	// reported and rolled back, instead of the kernel killing the process mid-write.
+	signal.Ignore(syscall.SIGXFSZ)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRoot().ExecuteContext(ctx)
 	stop()
 	if err != nil {
+		err = app.Explain(err)
 		fmt.Fprintln(os.Stderr, "pulso:", err)
 		var ue usageError
 		if errors.As(err, &ue) {

@@ -62,6 +62,11 @@ func newMonitor(ctx context.Context, st store.Store, tenant string) (*monitor.Mo
 type EvalResult struct {
 	monitor.Result
 	Sent, Failed int
+	// Failures say why each failed message was not sent and when it is tried again;
+	// Deferred counts, per channel, the messages left for the next run because an earlier
+	// one on that channel failed (outbox.Report).
+	Failures []outbox.Failure
+	Deferred map[string]int
 }
 
 // Evaluate runs the tenant's alert rules once as of a date and delivers the queued messages.
@@ -89,13 +94,14 @@ func Evaluate(ctx context.Context, dsn, tenant string, asOf time.Time) (EvalResu
 		return r, err
 	}
 	d := &outbox.Dispatcher{DB: st.DB(), Tenant: tenant, Notifiers: notifiers, Log: m.Log}
-	r.Sent, r.Failed, err = d.RunOnce(ctx)
+	rep, err := d.RunOnceReport(ctx)
+	r.Sent, r.Failed, r.Failures, r.Deferred = rep.Sent, rep.Failed, rep.Failures, rep.Deferred
 	return r, err
 }
 
 // Alerts lists the tenant's alerts in the given states (all when none).
 func Alerts(ctx context.Context, dsn, tenant string, states ...string) ([]alert.Alert, error) {
-	st, err := OpenStore(ctx, dsn)
+	st, err := OpenReader(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func Import(ctx context.Context, dsn string, opt ingest.Options, files []string)
 
 // Sources lists stored rows and last imports.
 func Sources(ctx context.Context, dsn, tenant string) ([]store.Source, error) {
-	st, err := OpenStore(ctx, dsn)
+	st, err := OpenReader(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -53,7 +53,7 @@ func CatalogFor(ctx context.Context, dbFlag, tenant string) (*metric.Catalog, er
 			return StandardCatalog()
 		}
 	}
-	st, err := OpenStore(ctx, dsn)
+	st, err := OpenReader(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func EvalKPIs(ctx context.Context, dsn string, q metric.Query) ([]metric.Row, er
 	if err := store.ValidTenant(q.Tenant); err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(ctx, dsn)
+	st, err := OpenReader(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

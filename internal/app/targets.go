@@ -102,7 +102,7 @@ type TargetLine struct {
 
 // ListTargets lists the template's targets and every stored version, by KPI.
 func ListTargets(ctx context.Context, dsn, tenant, kpi string) ([]TargetLine, error) {
-	st, err := OpenStore(ctx, dsn)
+	st, err := OpenReader(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func ListTargets(ctx context.Context, dsn, tenant, kpi string) ([]TargetLine, er
 
 // SuggestTargets proposes a baseline per scope from the last weeks' values of a KPI.
 func SuggestTargets(ctx context.Context, dsn, tenant, kpi string, weeks int, by []string, asOf time.Time) ([]target.Suggestion, *metric.Definition, error) {
-	st, err := OpenStore(ctx, dsn)
+	st, err := OpenReader(ctx, dsn)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -249,7 +249,7 @@ func Reputation(ctx context.Context, dsn, tenant string, asOf time.Time) ([]Stan
 	if err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(ctx, dsn)
+	st, err := OpenReader(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -117,47 +118,127 @@ func (d *Dispatcher) backoff(attempt int) time.Duration {
 // retried, or given up). err reports a database failure or ctx ending, which stops the round;
 // a channel's failure is no error of RunOnce, it is recorded on its row.
 func (d *Dispatcher) RunOnce(ctx context.Context) (sent, failed int, err error) {
+	r, err := d.RunOnceReport(ctx)
+	return r.Sent, r.Failed, err
+}
+
+// Report is what one round did.
+type Report struct {
+	Sent, Failed int
+	// Failures are the failed attempts, in the order they were made.
+	Failures []Failure
+	// Deferred counts, per channel, the due messages not tried in this round because an
+	// earlier message of the same channel failed in a way that can pass (down, slow,
+	// throttling): they keep their attempts and go at the next round, so that a channel that
+	// hangs costs one timeout per round, not one per message.
+	Deferred map[string]int
+}
+
+// Failure is one failed attempt.
+type Failure struct {
+	Tenant, ID, Channel string
+	Attempt             int       // 1 for the first
+	MaxAttempts         int       // attempts in all
+	Err                 string    // redacted
+	GaveUp              bool      // no more attempts: the message is dead
+	NextAttemptAt       time.Time // when it is tried again (zero when given up)
+}
+
+// RunOnceReport is RunOnce with the detail of each failure and the deferred messages.
+func (d *Dispatcher) RunOnceReport(ctx context.Context) (r Report, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.DB == nil {
-		return 0, 0, errors.New("outbox: dispatcher has no DB")
+		return r, errors.New("outbox: dispatcher has no DB")
 	}
 	if err := d.probe(ctx); err != nil {
-		return 0, 0, err
+		return r, err
 	}
 	if err := d.expire(ctx); err != nil {
-		return 0, 0, err
+		return r, err
 	}
 	batch := d.BatchSize
 	if batch <= 0 {
 		batch = DefaultBatchSize
 	}
+	var down []string // channels that failed in a way that can pass, in this round
+	defer func() {
+		if len(down) > 0 {
+			r.Deferred = d.deferred(ctx, down)
+		}
+	}()
 	for i := 0; i < batch; i++ {
 		if err := ctx.Err(); err != nil {
-			return sent, failed, err
+			return r, err
 		}
-		c, ok, err := d.claim(ctx)
+		c, ok, err := d.claim(ctx, down)
 		if err != nil {
-			return sent, failed, err
+			return r, err
 		}
 		if !ok {
 			break
 		}
 		if c.corrupt {
-			failed++
+			r.Failed++
+			r.Failures = append(r.Failures, Failure{Tenant: c.msg.Tenant, ID: c.msg.ID, Channel: c.msg.Channel, Attempt: c.attempts,
+				MaxAttempts: d.maxAttempts(), Err: "stored mentions or fields are not JSON", GaveUp: true})
 			continue
 		}
-		ok, err = d.deliver(ctx, c)
+		f, ok, err := d.deliver(ctx, c)
 		if ok {
-			sent++
+			r.Sent++
 		} else if err == nil {
-			failed++
+			r.Failed++
+			r.Failures = append(r.Failures, f)
+			if !f.GaveUp && !slices.Contains(down, f.Channel) {
+				down = append(down, f.Channel)
+			}
 		}
 		if err != nil {
-			return sent, failed, err
+			return r, err
 		}
 	}
-	return sent, failed, nil
+	return r, nil
+}
+
+// deferred counts the due messages of the given channels that this round left alone.
+func (d *Dispatcher) deferred(ctx context.Context, channels []string) map[string]int {
+	q := `SELECT channel, count(*) FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 AND attempts < $2`
+	args := []any{d.now(), d.maxAttempts()}
+	if d.Tenant != "" {
+		q += ` AND tenant_id = $3`
+		args = append(args, d.Tenant)
+	}
+	q += ` AND channel IN (` + placeholders(len(args)+1, len(channels)) + `) GROUP BY channel`
+	for _, ch := range channels {
+		args = append(args, ch)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	rows, err := d.DB.QueryContext(ctx, q, args...)
+	if err != nil {
+		d.log().Warn("outbox: count deferred messages", "err", err)
+		return nil
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var ch string
+		var n int
+		if rows.Scan(&ch, &n) == nil && n > 0 {
+			out[ch] = n
+		}
+	}
+	return out
+}
+
+// placeholders returns "$first, $first+1, …" (n of them).
+func placeholders(first, n int) string {
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = fmt.Sprintf("$%d", first+i)
+	}
+	return strings.Join(ps, ", ")
 }
 
 // Run calls RunOnce every interval (at once again while a batch comes back full) until ctx
@@ -251,8 +332,8 @@ const claimSQL = `WITH due AS MATERIALIZED (
 // avoids that; sends still overlap.
 var embeddedClaims sync.Map // *sql.DB → *sync.Mutex
 
-func (d *Dispatcher) claim(ctx context.Context) (claimed, bool, error) {
-	lock, tenant := "", ""
+func (d *Dispatcher) claim(ctx context.Context, skip []string) (claimed, bool, error) {
+	lock, where := "", ""
 	if d.postgre {
 		lock = "\n\t\tFOR UPDATE SKIP LOCKED"
 	} else {
@@ -263,13 +344,19 @@ func (d *Dispatcher) claim(ctx context.Context) (claimed, bool, error) {
 	now := d.now()
 	args := []any{token(), now.Add(d.lease()), now, d.maxAttempts()}
 	if d.Tenant != "" {
-		tenant = " AND tenant_id = $5"
+		where = " AND tenant_id = $5"
 		args = append(args, d.Tenant)
+	}
+	if len(skip) > 0 {
+		where += " AND channel NOT IN (" + placeholders(len(args)+1, len(skip)) + ")"
+		for _, ch := range skip {
+			args = append(args, ch)
+		}
 	}
 	c := claimed{token: args[0].(string)}
 	var mentions, fields string
 	m := &c.msg
-	err := d.DB.QueryRowContext(ctx, fmt.Sprintf(claimSQL, tenant, lock), args...).
+	err := d.DB.QueryRowContext(ctx, fmt.Sprintf(claimSQL, where, lock), args...).
 		Scan(&m.Tenant, &m.ID, &m.Channel, &m.Lang, &m.Title, &m.Text, &m.Link, &mentions, &fields, &c.attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, false, nil
@@ -297,10 +384,11 @@ func token() string {
 	return hex.EncodeToString(b)
 }
 
-// deliver sends a claimed message and records the outcome. ok is true if it was sent; err
-// is a database failure or ctx ending during the send.
-func (d *Dispatcher) deliver(ctx context.Context, c claimed) (ok bool, err error) {
+// deliver sends a claimed message and records the outcome. ok is true if it was sent;
+// otherwise f describes the failure. err is a database failure or ctx ending during the send.
+func (d *Dispatcher) deliver(ctx context.Context, c claimed) (f Failure, ok bool, err error) {
 	m := c.msg
+	f = Failure{Tenant: m.Tenant, ID: m.ID, Channel: m.Channel, Attempt: c.attempts, MaxAttempts: d.maxAttempts()}
 	lg := d.log().With("tenant", m.Tenant, "id", m.ID, "channel", m.Channel, "attempt", c.attempts)
 	n := d.Notifiers[m.Channel]
 	var (
@@ -316,37 +404,40 @@ func (d *Dispatcher) deliver(ctx context.Context, c claimed) (ok bool, err error
 	}
 	if sendErr == nil {
 		if err := d.finish(ctx, c, StateSent, "", time.Time{}); err != nil {
-			return true, err
+			return f, true, err
 		}
 		lg.Info("outbox: sent")
-		return true, nil
+		return f, true, nil
 	}
 	msg := core.Truncate(core.ScrubURLs(sendErr.Error()), maxErrorLen)
+	f.Err = msg
 	if ctx.Err() != nil { // stopping: hand the row back untouched for the next run
 		if err := d.release(c); err != nil {
-			return false, err
+			return f, false, err
 		}
 		lg.Info("outbox: interrupted, message left for the next run", "err", msg)
-		return false, ctx.Err()
+		return f, false, ctx.Err()
 	}
 	if !retry || c.attempts >= d.maxAttempts() {
+		f.GaveUp = true
 		reason := "gave up: " + msg
 		if err := d.finish(ctx, c, StateDead, reason, time.Time{}); err != nil {
-			return false, err
+			return f, false, err
 		}
 		lg.Warn("outbox: gave up", "retryable", retry, "err", msg)
-		return false, nil
+		return f, false, nil
 	}
 	delay := d.backoff(c.attempts)
 	if ra := core.RetryAfterOf(sendErr); ra > delay {
 		delay = ra
 	}
 	next := d.now().Add(delay)
+	f.NextAttemptAt = next
 	if err := d.finish(ctx, c, StatePending, msg, next); err != nil {
-		return false, err
+		return f, false, err
 	}
 	lg.Info("outbox: will retry", "next_attempt_at", next, "err", msg)
-	return false, nil
+	return f, false, nil
 }
 
 func safeNotify(ctx context.Context, n notify.Notifier, m notify.Message) (retry bool, err error) {

@@ -453,7 +453,9 @@ func TestRestartLosesNothingDuckDBFile(t *testing.T) {
 	}
 	d1 := &outbox.Dispatcher{DB: st1.DB(), Now: clk.Now, Backoff: fixedBackoff(time.Minute), MaxAttempts: 5,
 		Notifiers: map[string]notify.Notifier{"ops-hook": hookNotifier(t, rcv.URL())}}
-	runOnce(t, d1, 0, 3) // down: all three wait for a retry
+	// Down: the first attempt fails and the other two are left for the next round (a channel
+	// that is down costs one attempt per round, not one per message); all three wait.
+	runOnce(t, d1, 0, 1)
 	// A fourth is claimed by a dispatcher that then dies mid-send (its lease stays).
 	if err := outbox.Enqueue(ctx, st1.DB(), msg("r4")); err != nil {
 		t.Fatal(err)

@@ -25,3 +25,17 @@ func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, vs database.Store, opt
 	}
 	return nil
 }
+
+// Pending tells whether fsys holds migrations that the database has not applied (without
+// applying them, and without writing).
+func Pending(ctx context.Context, db *sql.DB, fsys fs.FS, vs database.Store) (bool, error) {
+	p, err := goose.NewProvider("", db, fsys, goose.WithStore(vs), goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true))
+	if err != nil {
+		return false, fmt.Errorf("store: migrations: %w", err)
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: read the applied migrations: %w", err)
+	}
+	return pending, nil
+}

@@ -44,29 +44,59 @@ var _ store.Store = (*DB)(nil)
 var ErrLocked = errors.New("the database file is in use by another Pulso process")
 
 // Open opens (creating if needed) the DuckDB file at path; "" or ":memory:" is a private
-// in-memory database. Extensions are never installed or loaded from the network.
+// in-memory database. Extensions are never installed or loaded from the network. A file this
+// process may not write is refused with a *ReadOnlyError before DuckDB tries.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, false)
+}
+
+// OpenReadOnly opens an existing DuckDB file for reading only (DuckDB's access_mode
+// READ_ONLY): nothing is written, not even the journal, so a file or directory without
+// write permission will do. The file must be at this version's schema already, since
+// migrating would write.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, true)
+}
+
+func open(ctx context.Context, path string, readOnly bool) (*DB, error) {
 	p := path
 	if p == ":memory:" {
 		p = ""
 	}
+	if p != "" && !readOnly {
+		if err := checkPath(p); err != nil {
+			return nil, err
+		}
+	}
 	q := url.Values{}
 	q.Set("autoinstall_known_extensions", "false")
 	q.Set("autoload_known_extensions", "false")
+	if readOnly {
+		q.Set("access_mode", "READ_ONLY")
+	}
 	dsn := p + "?" + q.Encode()
 	c, err := duckdb.NewConnector(dsn, func(ex driver.ExecerContext) error {
 		_, err := ex.ExecContext(context.Background(), "SET TimeZone = 'UTC'", nil)
 		return err
 	})
 	if err != nil {
-		if strings.Contains(err.Error(), "Could not set lock") || strings.Contains(err.Error(), "Conflicting lock") {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock"):
 			return nil, fmt.Errorf("open %s: %w (stop the other process, e.g. `pulso serve`, or point --db at another file)", path, ErrLocked)
+		case strings.Contains(msg, "not a valid DuckDB database file"):
+			return nil, fmt.Errorf("open %s: the file is not a DuckDB database (point --db at a Pulso database file, or at a new file to create one)", path)
 		}
 		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
 	}
 	db := sql.OpenDB(c)
 	d := &DB{Common: store.Common{SQL: db}, db: db, conn: c, kinds: record.Kinds(), path: path}
-	if err := d.Migrate(ctx); err != nil {
+	if readOnly {
+		err = d.checkMigrated(ctx)
+	} else {
+		err = d.Migrate(ctx)
+	}
+	if err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -95,6 +125,22 @@ func (d *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	return store.Migrate(ctx, d.db, sub, versionStore{})
+}
+
+// checkMigrated refuses a read-only file whose schema is behind this version's migrations.
+func (d *DB) checkMigrated(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	pending, err := store.Pending(ctx, d.db, sub, versionStore{})
+	if err != nil {
+		return fmt.Errorf("open %s read-only: %w", d.path, err)
+	}
+	if pending {
+		return fmt.Errorf("%w: %s was written by an older version of Pulso and must be migrated before this one reads it, which writes: run `pulso migrate --db %s` as a user who can write the file", store.ErrReadOnly, d.path, d.path)
+	}
+	return nil
 }
 
 // Sources implements store.Store.

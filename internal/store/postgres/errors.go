@@ -171,14 +171,16 @@ func (t target) connectError(err error) error {
 			return &redactedError{msg: t.redact(fmt.Sprintf("database %q does not exist on PostgreSQL at %s (create it: createdb -h %s -p %d -U %s %s)",
 				t.database, t.addr, t.host, t.port, t.user, t.database)), cause: err}
 		case pgErr.Code == "28P01" || pgErr.Code == "28000":
-			return &redactedError{msg: t.redact(fmt.Sprintf("PostgreSQL at %s refused user %q: %s", t.addr, t.user, pgErr.Message)), cause: err}
+			return &redactedError{msg: t.redact(fmt.Sprintf("PostgreSQL at %s refused user %q: %s (check the user and password in --db, $PGPASSWORD or ~/.pgpass, and the server's pg_hba.conf)",
+				t.addr, t.user, pgErr.Message)), cause: err}
 		case strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "53") || strings.HasPrefix(pgErr.Code, "57P"):
 			return &redactedError{msg: t.redact(fmt.Sprintf("cannot use PostgreSQL at %s: %s (SQLSTATE %s)", t.addr, pgErr.Message, pgErr.Code)), cause: err}
 		}
 	}
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) || errors.Is(err, context.DeadlineExceeded) {
-		return &redactedError{msg: t.redact(fmt.Sprintf("cannot reach PostgreSQL at %s: %s", t.addr, reachCause(err))), cause: err}
+		return &redactedError{msg: t.redact(fmt.Sprintf("cannot reach PostgreSQL at %s: %s (check that the server is running and accepts connections on that host and port, and that --db names them)",
+			t.addr, reachCause(err))), cause: err}
 	}
 	return &redactedError{msg: t.redact(fmt.Sprintf("PostgreSQL at %s: %v", t.addr, err)), cause: err}
 }
