@@ -383,6 +383,32 @@ func TestWhyIsItRed(t *testing.T) {
 				t.Errorf("alert page: no %q", s)
 			}
 		}
+		// a sum changes: tax bills sent back, by week of submission, are 3 then 8 (yellow then red
+		// against 0 with a margin of 5); per carrier estafeta 0 → 1 → 7, dhl 0 → 2 → 1. Mean
+		// changes: estafeta (1 + 6) / 2 = 3.5, dhl (2 − 1) / 2 = 0.5, together 4; mean shares
+		// (1/3 + 7/8) / 2 = 60 % and (2/3 + 1/8) / 2 = 40 %; mean values 4 and 1.5.
+		body = e.get(t, "admin", "/kpi/tax_bill_returns?country=MX&grain=week&from=2026-03-02&to=2026-03-15").Body.String()
+		want = [][]string{{"estafeta", "+3.5", "60%", "4"}, {"dhl", "+0.5", "40%", "2"}}
+		if got := whyTable(body); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("tax bills breakdown %v, want %v", got, want)
+		}
+		if m := whyTotal.FindStringSubmatch(body); m == nil || html.UnescapeString(m[1]) != "+4.0" {
+			t.Errorf("tax bills total %v", m)
+		}
+		if !strings.Contains(e.get(t, "admin", "/kpi/parcel_loss_rate?grain=7d&from=2026-03-08&to=2026-03-15").Body.String(), "7 days to Mar 15, 2026") {
+			t.Error("a rolling window is not named by its days")
+		}
+		// every language: no missing message on the KPI page, the alerts and the alert's page
+		for _, lang := range []string{"zh-CN", "es", "pt-BR", "en"} {
+			for _, p := range []string{page, page + "&lines=by", "/kpi/tax_bill_returns?country=MX&grain=week&from=2026-03-02&to=2026-03-15",
+				"/kpi/parcel_loss_rate?grain=7d&from=2026-03-08&to=2026-03-15", "/alerts", "/alerts/" + a.ID} {
+				rec := e.request(t, "admin", http.MethodGet, p, nil, map[string]string{"Cookie": langCookie + "=" + lang})
+				if rec.Code != http.StatusOK {
+					t.Errorf("%s %s: %d", lang, p, rec.Code)
+				}
+				checkRendered(t, lang+" "+p, rec.Body.String())
+			}
+		}
 		// the export names the owner and the period of the last value
 		csv := e.get(t, "admin", "/alerts?format=csv").Body.String()
 		if !strings.Contains(csv, "firing,parcel_loss_rate,MX,2026-03-02,2026-03-09,0.2,0.005,Operaciones MX,") {
