@@ -58,7 +58,11 @@ type whyGroup struct {
 	Value     *float64     // the whole over those periods
 	Parts     []whyPart    // worst first
 	Total     *float64     // the sum of the parts' contributions: the mean gap, or mean change
+	Omitted   int          // breakdown values beyond maxParts, left out (Total counts them)
 }
+
+// maxParts is how many breakdown values a group lists at most.
+const maxParts = 100
 
 // whyPart is one breakdown value over the periods explained.
 type whyPart struct {
@@ -372,6 +376,10 @@ func explain(d *metric.Definition, g metric.Grain, by string, wholes, parts []me
 			}
 			return strings.Compare(a.Name, b.Name)
 		})
+		if len(g0.Parts) > maxParts { // a breakdown by SKU can have thousands: the worst are kept
+			g0.Omitted = len(g0.Parts) - maxParts
+			g0.Parts = g0.Parts[:maxParts]
+		}
 		out = append(out, g0)
 	}
 	// breaching scopes first, the worst (largest gap) first; the others after, in scope order

@@ -124,6 +124,17 @@ func TestExplainHandComputed(t *testing.T) {
 		t.Errorf("focus: %s %s", p.Name, showF(p.Contribution))
 	}
 
+	// A breakdown by thousands of values keeps the worst hundred; the total counts them all:
+	// 150 SKUs, SKU i lost i of 1000 on 11-01 (whole: Σi = 11175 of 150000).
+	var many []metric.Row
+	for i := 1; i <= 150; i++ {
+		many = append(many, row("2026-11-01", map[string]string{"country": "MX", "sku": fmt.Sprintf("s%03d", i)}, float64(i), 1000, "red", false))
+	}
+	groups = explain(d, g, "sku", []metric.Row{row("2026-11-01", mx, 11175, 150000, "red", false)}, many, nil)
+	if gr := groups[0]; len(gr.Parts) != maxParts || gr.Omitted != 50 || gr.Parts[0].Name != "s150" || !nearly(gr.Total, 11175.0/150000-0.005) {
+		t.Errorf("many: %d parts, %d omitted, first %s, total %s", len(gr.Parts), gr.Omitted, gr.Parts[0].Name, showF(gr.Total))
+	}
+
 	// A sum changes from the day before: tax bills sent back (lower is better), per carrier
 	// 10-31: A 1, B 1; 11-01: A 1, B 2 (3); 11-02: A 7, B 1 (8). Means over 11-01 and 11-02:
 	// A (0 + 6) / 2 = 3, B (1 − 1) / 2 = 0; together 3, the mean change ((3−2) + (8−3)) / 2.
