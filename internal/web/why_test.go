@@ -125,13 +125,13 @@ func TestExplainHandComputed(t *testing.T) {
 	}
 
 	// A breakdown by thousands of values keeps the worst hundred; the total counts them all:
-	// 150 SKUs, SKU i lost i of 1000 on 11-01 (whole: Σi = 11175 of 150000).
+	// 150 SKUs, SKU i lost i of 1000 on 11-01 (whole: Σi = 150·151/2 = 11325 of 150000).
 	var many []metric.Row
 	for i := 1; i <= 150; i++ {
 		many = append(many, row("2026-11-01", map[string]string{"country": "MX", "sku": fmt.Sprintf("s%03d", i)}, float64(i), 1000, "red", false))
 	}
-	groups = explain(d, g, "sku", []metric.Row{row("2026-11-01", mx, 11175, 150000, "red", false)}, many, nil)
-	if gr := groups[0]; len(gr.Parts) != maxParts || gr.Omitted != 50 || gr.Parts[0].Name != "s150" || !nearly(gr.Total, 11175.0/150000-0.005) {
+	groups = explain(d, g, "sku", []metric.Row{row("2026-11-01", mx, 11325, 150000, "red", false)}, many, nil)
+	if gr := groups[0]; len(gr.Parts) != maxParts || gr.Omitted != 50 || gr.Parts[0].Name != "s150" || !nearly(gr.Total, 11325.0/150000-0.005) {
 		t.Errorf("many: %d parts, %d omitted, first %s, total %s", len(gr.Parts), gr.Omitted, gr.Parts[0].Name, showF(gr.Total))
 	}
 
