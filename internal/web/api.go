@@ -38,7 +38,12 @@ func (s *server) apiBoard(w http.ResponseWriter, r *http.Request, c *reqctx) {
 		writeTable(w, format, boardTable(c, b))
 		return
 	}
-	writeJSON(w, http.StatusOK, b)
+	fresh, err := s.boardFreshness(r.Context(), c.user, b)
+	if err != nil {
+		s.apiFail(w, r, c, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, boardWithFreshness{b, fresh})
 }
 
 type apiKPI struct {

@@ -12,6 +12,7 @@ import (
 type boardView struct {
 	*page
 	Board      *board
+	Fresh      *freshness // the stale data behind the board (freshness.go)
 	Periods    []string
 	Views      []string
 	Currencies []currencyOption
@@ -64,7 +65,12 @@ func (s *server) boardPage(w http.ResponseWriter, r *http.Request, c *reqctx) {
 		}
 		return
 	}
-	v := &boardView{page: s.newPage(r, c, "board.title"), Board: b, Periods: boardPeriods, Views: boardViews,
+	fresh, err := s.boardFreshness(r.Context(), c.user, b)
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
+	v := &boardView{page: s.newPage(r, c, "board.title"), Board: b, Periods: boardPeriods, Views: boardViews, Fresh: fresh,
 		HQ: len(c.user.Scopes.Countries) == 0 && len(b.Countries) > 1, Compact: len(b.Countries) == 1}
 	v.nums = i18n.NumbersFor(v.page.Locale)
 	for _, code := range []string{"USD", "CNY", "local"} {

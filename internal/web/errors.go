@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+
+	"pulso/internal/store"
 )
 
 // userError is an error a user should read: an HTTP status, a message key with its data, and
@@ -31,19 +33,30 @@ var (
 	errForbidden = &userError{status: http.StatusForbidden, code: "forbidden", key: "error.forbidden"}
 	errNotFound  = &userError{status: http.StatusNotFound, code: "not_found", key: "error.not_found"}
 	errCSRF      = &userError{status: http.StatusForbidden, code: "csrf", key: "error.csrf"}
+	// errUnavailable answers while the database cannot be reached; clients may retry after
+	// retryAfterSeconds.
+	errUnavailable = &userError{status: http.StatusServiceUnavailable, code: "unavailable", key: "error.unavailable"}
 )
+
+// retryAfterSeconds is the Retry-After of a 503.
+const retryAfterSeconds = "5"
 
 // badRequest is a problem with what the user sent; the message says which.
 func badRequest(key string, data map[string]any, err error) *userError {
 	return &userError{status: http.StatusBadRequest, code: "bad_request", key: key, data: data, err: err}
 }
 
-// classify maps any error to what the user sees: user errors as they are, everything else a
+// classify maps any error to what the user sees: user errors as they are, a database that
+// cannot be reached a 503 (the pool reconnects by itself once it is back), everything else a
 // 500 whose detail goes to the log only.
 func (s *server) classify(r *http.Request, err error) *userError {
 	var ue *userError
 	if errors.As(err, &ue) {
 		return ue
+	}
+	if store.Unavailable(err) {
+		s.log.Warn("database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		return errUnavailable
 	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	return &userError{status: http.StatusInternalServerError, code: "internal", key: "error.internal", err: err}
@@ -52,6 +65,9 @@ func (s *server) classify(r *http.Request, err error) *userError {
 // fail renders an error page (or, for htmx, the message alone).
 func (s *server) fail(w http.ResponseWriter, r *http.Request, c *reqctx, err error) {
 	ue := s.classify(r, err)
+	if ue.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
 	v := &errorView{page: s.newPage(r, c, "error.title"), Code: ue.status, Message: c.loc.MustT(ue.key, ue.data)}
 	v.URI = "/" // the language picker returns to the board, not to the refused URL
 	switch {
@@ -77,6 +93,9 @@ type errorView struct {
 func (s *server) apiFail(w http.ResponseWriter, r *http.Request, c *reqctx, err error) {
 	ue := s.classify(r, err)
 	msg := c.loc.MustT(ue.key, ue.data)
+	if ue.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
 	writeJSONError(w, ue.status, ue.code, msg)
 }
 

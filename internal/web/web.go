@@ -307,8 +307,8 @@ func (s *server) api(p auth.Action, h handler) http.HandlerFunc {
 			c.cookie = ck.Value
 		}
 		if err != nil && !signedOut(err) {
-			s.log.Error("authenticate", "path", r.URL.Path, "err", err)
-			writeJSONError(w, http.StatusInternalServerError, "internal", "internal error")
+			lang := s.language(r, nil)
+			s.apiFail(w, r, &reqctx{lang: lang, loc: s.cfg.Bundle.For(lang)}, err)
 			return
 		}
 		if err != nil {
