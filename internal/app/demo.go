@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"pulso/internal/i18n"
 	"pulso/internal/ingest"
 	"pulso/internal/metric"
+	"pulso/internal/monitor"
 	"pulso/internal/store"
 )
 
@@ -73,6 +75,9 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	}
 	fmt.Fprintln(o.Out)
 	if err := ensureDemoUsers(ctx, st, DemoTenant); err != nil {
+		return err
+	}
+	if err := ensureDemoAlerting(ctx, st, DemoTenant); err != nil {
 		return err
 	}
 	// Evaluate the alert rules once, as the server's morning run would, so the board shows them.
@@ -197,4 +202,48 @@ func PrintBoard(ctx context.Context, st store.Store, tenant string, end time.Tim
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
 	return tw.Flush()
+}
+
+// demoAlerting gives the demo seller's KPIs owners — HQ operations, and one team per country
+// for its own country, customs with HQ's customs desk — with the default rules. The contacts
+// have no channel: the demo sends nothing, and the alerts and board name who owns what.
+const demoAlerting = `# the demo seller's alerting: owners without channels (nothing is sent)
+contacts:
+  - {id: hq-ops, name: 总部运营, lang: zh-CN}
+  - {id: hq-customs, name: 总部清关组, lang: zh-CN}
+  - {id: br-ops, name: Operações BR, lang: pt-BR}
+  - {id: mx-ops, name: Operaciones MX, lang: es}
+  - {id: co-ops, name: Operaciones CO, lang: es}
+  - {id: cl-ops, name: Operaciones CL, lang: es}
+  - {id: ar-ops, name: Operaciones AR, lang: es}
+  - {id: pe-ops, name: Operaciones PE, lang: es}
+owners:
+  - {contact: hq-ops}
+  - {contact: br-ops, scope: {country: [BR]}}
+  - {contact: mx-ops, scope: {country: [MX]}}
+  - {contact: co-ops, scope: {country: [CO]}}
+  - {contact: cl-ops, scope: {country: [CL]}}
+  - {contact: ar-ops, scope: {country: [AR]}}
+  - {contact: pe-ops, scope: {country: [PE]}}
+  - {contact: hq-customs, modules: [customs], scope: {country: [BR, MX, CO, CL, AR, PE]}}
+rules:
+  - {id: red-3-days, type: consecutive}
+  - {id: stale-data, type: freshness}
+`
+
+// ensureDemoAlerting stores demoAlerting unless the tenant has an alerting document already.
+func ensureDemoAlerting(ctx context.Context, st store.Store, tenant string) error {
+	if _, err := st.Setting(ctx, tenant, monitor.SettingName); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("demo: %w", err)
+	}
+	e, err := NewEngine(ctx, st, tenant)
+	if err != nil {
+		return err
+	}
+	if _, err := monitor.Apply(ctx, st, tenant, e.Catalog, "demo alerting", []byte(demoAlerting), "demo", secretKeys()); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
 }

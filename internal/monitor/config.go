@@ -35,7 +35,8 @@ type Config struct {
 	Silences []alert.Silence        `yaml:"silences,omitempty"`
 }
 
-// Contact is a person or group that receives messages in one language on one channel.
+// Contact is a person or group that receives messages in one language on one channel. A
+// contact without a channel owns KPIs (the board and alerts name them) but is sent nothing.
 type Contact struct {
 	ID       string   `yaml:"id"`
 	Name     string   `yaml:"name"`
@@ -45,7 +46,7 @@ type Contact struct {
 }
 
 // Owner assigns KPIs (by id or module) in a scope to a contact; the most specific entry wins
-// (more scope dimensions, then a KPI list over a module list, then file order).
+// (more scope dimensions, then a KPI list, then a module list, then file order).
 type Owner struct {
 	Contact string              `yaml:"contact"`
 	KPIs    []string            `yaml:"kpis,omitempty"`
@@ -100,7 +101,7 @@ func (c *Config) Validate(kpiExists func(string) bool) error {
 			return fmt.Errorf("alerting: contact without id")
 		case contacts[ct.ID]:
 			return fmt.Errorf("alerting: contact %s: defined twice", ct.ID)
-		case !channels[ct.Channel]:
+		case ct.Channel != "" && !channels[ct.Channel]:
 			return fmt.Errorf("alerting: contact %s: channel: unknown channel %q", ct.ID, ct.Channel)
 		case !slices.Contains(i18n.Languages, ct.Lang):
 			return fmt.Errorf("alerting: contact %s: lang: use %s", ct.ID, strings.Join(i18n.Languages, ", "))
@@ -162,8 +163,11 @@ func (c *Config) owner(kpi, module string, scope map[string]string, fallback str
 		if !ok {
 			continue
 		}
-		rank := len(o.Scope) * 2
-		if len(o.KPIs) > 0 {
+		rank := len(o.Scope) * 4
+		switch {
+		case len(o.KPIs) > 0:
+			rank += 2
+		case len(o.Modules) > 0:
 			rank++
 		}
 		if rank > bestRank {

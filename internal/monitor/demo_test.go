@@ -275,3 +275,68 @@ func outboxBodies(t *testing.T, st store.Store, channel string) []string {
 	}
 	return out
 }
+
+// A contact without a channel owns KPIs: its alerts name it as owner, and nothing is queued
+// for it, while a contact with a channel still gets its message.
+func TestOwnerWithoutChannelIsNamedNotMessaged(t *testing.T) {
+	end := time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC)
+	st := seller(t, demo.Config{Seed: 1, Days: 45, End: end})
+	asOf := end.AddDate(0, 0, 1)
+	m, cat := newMonitor(t, st, asOf.Add(8*time.Hour))
+	conf, err := monitor.ParseConfig([]byte(`
+channels:
+  - {name: hq, type: webhook, webhook: {url: "http://127.0.0.1:9/hook", secret: s3cret}}
+contacts:
+  - {id: hq-ops, name: 总部运营, lang: zh-CN, channel: hq}
+  - {id: br-log, name: Ana (logística BR), lang: pt-BR}
+owners:
+  - {contact: hq-ops}
+  - {contact: br-log, scope: {country: [BR]}}
+rules:
+  - {id: red-3-days, type: consecutive}
+`), func(id string) bool { _, err := cat.Get(id); return err == nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Evaluate(context.Background(), "default", conf, asOf); err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := st.Alerts(context.Background(), "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]string{} // country → owner of its firing alerts
+	for _, row := range alerts {
+		var a alert.Alert
+		if err := json.Unmarshal([]byte(row.Body), &a); err != nil {
+			t.Fatal(err)
+		}
+		if prev, ok := owners[a.Scope["country"]]; ok && prev != a.Owner {
+			t.Errorf("%s has alerts owned by %s and %s", a.Scope["country"], prev, a.Owner)
+		}
+		owners[a.Scope["country"]] = a.Owner
+	}
+	if owners["BR"] != "br-log" || owners["MX"] != "hq-ops" {
+		t.Errorf("owners by country %v, want BR br-log and MX hq-ops", owners)
+	}
+	var channels []string
+	rows, err := st.DB().Query(`SELECT DISTINCT channel FROM outbox`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ch string
+		if err := rows.Scan(&ch); err != nil {
+			t.Fatal(err)
+		}
+		channels = append(channels, ch)
+	}
+	if !slices.Equal(channels, []string{"hq"}) {
+		t.Errorf("messages queued for channels %v, want only hq", channels)
+	}
+	if _, err := monitor.ParseConfig([]byte("contacts:\n  - {id: x, name: X, lang: es, channel: nope}\n"), func(string) bool { return true }); err == nil ||
+		!strings.Contains(err.Error(), `contact x: channel: unknown channel "nope"`) {
+		t.Errorf("a contact naming an unknown channel: %v", err)
+	}
+}

@@ -353,7 +353,7 @@ func scopeKey(s map[string]string, sep string) string {
 // message renders one contact's events as one message in the contact's language.
 func (m *Monitor) message(tenant string, cfg Config, contactID string, ps []pending) (notify.Message, bool) {
 	c, ok := cfg.contact(contactID)
-	if !ok {
+	if !ok || c.Channel == "" { // an owner without a channel is named, not messaged
 		return notify.Message{}, false
 	}
 	l := m.Bundle.For(c.Lang)

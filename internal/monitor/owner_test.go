@@ -11,7 +11,9 @@ func TestOwnerOf(t *testing.T) {
 	c := Config{
 		Contacts: []Contact{{ID: "hq", Name: "总部运营"}, {ID: "mx", Name: "Gerente MX"}, {ID: "cs"}},
 		Owners: []Owner{{Contact: "hq"}, {Contact: "mx", Scope: map[string][]string{"country": {"MX"}}},
-			{Contact: "cs", KPIs: []string{"csat"}, Scope: map[string][]string{"country": {"MX"}}}},
+			{Contact: "cs", KPIs: []string{"csat"}, Scope: map[string][]string{"country": {"MX"}}},
+			{Contact: "customs", Modules: []string{"customs"}, Scope: map[string][]string{"country": {"BR", "MX"}}},
+			{Contact: "customs-elsewhere", Modules: []string{"customs"}}},
 		Rules: []alert.Rule{{ID: "red", Owner: "cs"}, {ID: "plain"}},
 	}
 	for _, tc := range []struct {
@@ -21,6 +23,9 @@ func TestOwnerOf(t *testing.T) {
 		{"parcel_loss_rate", "warehouse_logistics", "BR", "red", "hq"},
 		{"csat", "service", "MX", "plain", "cs"}, // a KPI list outranks a scope alone
 		{"csat", "service", "BR", "plain", "hq"},
+		// a module list outranks a scope alone of as many dimensions, written after it or not
+		{"customs_hold_rate", "customs", "MX", "plain", "customs"},
+		{"customs_hold_rate", "customs", "CO", "plain", "customs-elsewhere"}, // and outranks no entry at all
 	} {
 		if got := c.OwnerOf(tc.kpi, tc.module, map[string]string{"country": tc.country}, tc.rule); got != tc.want {
 			t.Errorf("%s %s %s: owner %q, want %q", tc.kpi, tc.country, tc.rule, got, tc.want)
