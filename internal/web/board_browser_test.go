@@ -107,7 +107,7 @@ func TestBoardAtFirstSight(t *testing.T) {
 			h := eval[int](t, ctx, `document.scrollingElement.scrollHeight`)
 			t.Logf("%s: page %d px tall", name, h)
 			if shots != "" {
-				who := strings.SplitN(u.login, "@", 2)[0]
+				who := map[string]string{"hq": "zh-CN", "mx": "es-MX", "br": "pt-BR", "viewer": "en"}[strings.SplitN(u.login, "@", 2)[0]]
 				if img, err := chromedp.Run(timeout(ctx, t), chromedp.CaptureScreenshot()); err == nil { // the first screen
 					os.WriteFile(filepath.Join(shots, fmt.Sprintf("board-%s-%d.png", who, width)), img, 0o644)
 				}
