@@ -376,6 +376,16 @@ func TestFaultServerDatabaseGoesAway(t *testing.T) {
 	if code, _, body := get("/sources", false); code != http.StatusOK || !strings.Contains(body, "orders") {
 		t.Fatalf("the sources page after PostgreSQL came back: %d\n%s", code, body)
 	}
+	// The scheduled evaluations' leader held its lock in a session the restart ended, which
+	// released the lock: it notices and leads again (else another node could lead beside it).
+	deadline = time.Now().Add(2 * time.Minute)
+	for !strings.Contains(logs.String(), "lost the database session that held the lead") ||
+		strings.Count(logs.String(), "leading the scheduled evaluations") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the leader did not notice that its session was gone, or did not lead again:\n%s", logs.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	select {
 	case <-exited:
 		t.Fatalf("pulso serve exited while the database was away: %v\n%s", exitErr, logs.String())

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -141,17 +142,43 @@ func lead(ctx context.Context, st store.Store, log *slog.Logger, fn func(ctx con
 			}
 			continue
 		}
+		retry := time.Minute
 		var got bool
 		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err == nil && got {
 			log.Info("leading the scheduled evaluations")
-			fn(ctx) // holds the lock until ctx ends; the session ends with the connection
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key)
+			lctx, lose := context.WithCancel(ctx)
+			watched := make(chan bool)
+			go func() { watched <- watchLead(lctx, conn, lose, log) }()
+			fn(lctx) // holds the lock until ctx ends or the session that holds it is lost
+			lose()
+			if <-watched {
+				retry = leadCheck // the database came back or is coming back: lead again soon
+			} else {
+				_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key)
+			}
 		}
 		conn.Close()
-		if !monitor.SleepCtx(ctx, time.Minute) {
+		if !monitor.SleepCtx(ctx, retry) {
 			return
 		}
 	}
+}
+
+// leadCheck is how often the leader checks that the session holding its lock is alive.
+const leadCheck = 10 * time.Second
+
+// watchLead ends the lead (lose) when the session that holds the lock is gone — PostgreSQL
+// restarted or the connection dropped, which released the lock, so another node may lead now
+// — and tells whether that happened.
+func watchLead(ctx context.Context, conn *sql.Conn, lose context.CancelFunc, log *slog.Logger) bool {
+	for monitor.SleepCtx(ctx, leadCheck) {
+		if err := conn.PingContext(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("lost the database session that held the lead of the scheduled evaluations", "err", err)
+			lose()
+			return true
+		}
+	}
+	return false
 }
 
 // ServeOptions configure `pulso serve`.
