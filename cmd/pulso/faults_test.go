@@ -227,6 +227,18 @@ func TestFaultUnreachableDatabase(t *testing.T) {
 		// The right password gets in.
 		cli.ok(t, "sources", "--db", pg.dsn(pg.password))
 	})
+	t.Run("busy-address", func(t *testing.T) { // a network error that is not the database's
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		out, code := cli.run(t, "serve", "--db", filepath.Join(t.TempDir(), "p.duckdb"), "--addr", l.Addr().String())
+		oneLineError(t, "pulso serve on a busy address", out, code, []string{"listen on " + l.Addr().String(), "address already in use"})
+		if strings.Contains(out, "database") {
+			t.Errorf("a busy address is blamed on the database: %s", out)
+		}
+	})
 	t.Run("duckdb-paths", func(t *testing.T) {
 		missing := filepath.Join(dir, "no-such-dir", "p.duckdb")
 		check(t, missing, []string{"cannot create " + missing + ": directory " + filepath.Dir(missing) + " does not exist"})

@@ -61,8 +61,8 @@ func Unavailable(err error) bool {
 		errors.Is(err, syscall.ETIMEDOUT) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) {
 		return true
 	}
-	var oe *net.OpError
-	return errors.As(err, &oe)
+	var oe *net.OpError // reaching or talking to the server; not listening on an address
+	return errors.As(err, &oe) && (oe.Op == "dial" || oe.Op == "read" || oe.Op == "write")
 }
 
 // faultError keeps the original error as the cause (errors.Is and errors.As see it) under a
