@@ -16,6 +16,9 @@ func TestLocalesComplete(t *testing.T) {
 	for k, v := range map[string]any{"Min": 1, "Max": 5, "Limit": "10", "Fields": 6, "Header": 5, "Position": 2, "Column": "c", "Columns": "c, d"} {
 		data[k] = v // the arguments of import errors (record.Code)
 	}
+	for k, v := range map[string]any{"Currency": "BRL", "Day": "2026-11-20", "Report": "CNY"} {
+		data[k] = v // a missing exchange rate (error.fx_missing)
+	}
 	for k, v := range map[string]any{"Dim": "carrier", "Value": "1"} {
 		data[k] = v // the KPI page's and the alerts' breakdown
 	}

@@ -1,7 +1,10 @@
 package metric_test
 
 import (
+	"errors"
 	"testing"
+
+	"pulso/internal/metric"
 )
 
 // Reporting currencies: an amount already in the reporting currency is used as is; any other
@@ -69,6 +72,10 @@ func TestReportingCurrency(t *testing.T) {
 			_, err := e.Eval(t.Context(), qu)
 			if err == nil || err.Error() != c.want {
 				t.Errorf("error %v,\nwant %s", err, c.want)
+			}
+			var fx *metric.FXMissingError // pages tell it apart from a fault (a 422, not a 500)
+			if !errors.As(err, &fx) {
+				t.Errorf("error %T is not a *metric.FXMissingError", err)
 			}
 		})
 	}

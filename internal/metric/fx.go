@@ -57,8 +57,7 @@ func (f *fxTable) perUSD(ctx context.Context, c string, d time.Time) (float64, e
 	rs := f.rates[c]
 	i := sort.Search(len(rs), func(i int) bool { return rs[i].date.After(d) })
 	if i == 0 {
-		return 0, fmt.Errorf("no FX rate for %s on or before %s (needed to report in %s): import fx_rates for %s",
-			c, d.Format(time.DateOnly), f.report, c)
+		return 0, &FXMissingError{Currency: c, Day: d, Report: f.report}
 	}
 	return rs[i-1].rate, nil
 }
@@ -76,4 +75,16 @@ func (f *fxTable) convert(ctx context.Context, amount float64, c string, d time.
 		return 0, err
 	}
 	return amount / from * to, nil
+}
+
+// FXMissingError: an amount cannot be reported in Report because fx_rates has no rate for
+// Currency on or before Day. It is the seller's data to fix, not a fault of the program.
+type FXMissingError struct {
+	Currency, Report string
+	Day              time.Time
+}
+
+func (e *FXMissingError) Error() string {
+	return fmt.Sprintf("no FX rate for %s on or before %s (needed to report in %s): import fx_rates for %s",
+		e.Currency, e.Day.Format(time.DateOnly), e.Report, e.Currency)
 }

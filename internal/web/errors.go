@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"pulso/internal/metric"
 	"pulso/internal/store"
 )
 
@@ -53,6 +54,11 @@ func (s *server) classify(r *http.Request, err error) *userError {
 	var ue *userError
 	if errors.As(err, &ue) {
 		return ue
+	}
+	var fx *metric.FXMissingError
+	if errors.As(err, &fx) { // the seller's data lacks a rate: say which, as a 422
+		return &userError{status: http.StatusUnprocessableEntity, code: "fx_missing", key: "error.fx_missing",
+			data: map[string]any{"Currency": fx.Currency, "Day": fx.Day.Format("2006-01-02"), "Report": fx.Report}, err: err}
 	}
 	if store.Unavailable(err) {
 		s.log.Warn("database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)

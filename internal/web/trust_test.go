@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pulso/internal/metric"
 )
 
 // Finding 3: a first-time visitor (no cookie at all) got 500 on every signed-in page.
@@ -257,5 +259,28 @@ func TestRecordViewsAreAudited(t *testing.T) {
 	}
 	if !find("records.export", "analyst", "csv") {
 		t.Error("no records.export entry for analyst")
+	}
+}
+
+// A missing exchange rate is the seller's data to fix: pages and the API say which currency
+// and day lack a rate (422), never "something went wrong" (500).
+func TestMissingFXRateIsNotAFault(t *testing.T) {
+	e := sharedEnv(t)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	err := fmt.Errorf("board: %w", &metric.FXMissingError{Currency: "BRL", Day: day, Report: "CNY"})
+	r := httptest.NewRequest(http.MethodGet, "/kpi/gmv?currency=CNY", nil)
+	ue := e.srv.classify(r, err)
+	if ue.status != http.StatusUnprocessableEntity || ue.code != "fx_missing" {
+		t.Fatalf("classified as %d %s, want 422 fx_missing", ue.status, ue.code)
+	}
+	for lang, want := range map[string]string{
+		"en":    "No exchange rate for BRL on or before 2026-11-20, so amounts cannot be shown in CNY.",
+		"es":    "No hay tipo de cambio para BRL en o antes del 2026-11-20",
+		"pt-BR": "Não há câmbio para BRL em ou antes de 2026-11-20",
+		"zh-CN": "BRL 在 2026-11-20 及之前没有汇率",
+	} {
+		if got := e.srv.cfg.Bundle.For(lang).MustT(ue.key, ue.data); !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want it to contain %q", lang, got, want)
+		}
 	}
 }
