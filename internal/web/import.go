@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"os"
@@ -32,7 +33,7 @@ type importView struct {
 }
 
 // Problem says a problem of the report in the user's language.
-func (v *importView) Problem(p rowProblem) string { return problemText(v.loc, &p) }
+func (v *importView) Problem(p rowProblem) template.HTML { return problemHTML(v.loc, &p) }
 
 // ValidRows is how many rows of the report can be applied.
 func (v *importView) ValidRows() int {

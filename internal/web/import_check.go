@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
+	"html/template"
 	"io"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"pulso/internal/i18n"
 	"pulso/internal/ingest"
@@ -153,24 +156,79 @@ type rowProblem struct {
 }
 
 // problemText says a problem in the user's language: the web layer's own reasons by key, the
-// parser's by code, and the English reason when neither is known.
-func problemText(loc *i18n.Localizer, p *rowProblem) string {
+// parser's by code, and the English reason when neither is known. The API says it so, with the
+// contract's names (columns, allowed values) as they are.
+func problemText(loc *i18n.Localizer, p *rowProblem) string { return problemSay(loc, p, false) }
+
+// problemHTML is problemText for a page: the contract's names it quotes (a column the header
+// lacks, the values a column allows) are code, each after its name in the user's language.
+func problemHTML(loc *i18n.Localizer, p *rowProblem) template.HTML {
+	return template.HTML(problemSay(loc, p, true))
+}
+
+func problemSay(loc *i18n.Localizer, p *rowProblem, page bool) string {
+	esc := func(s string) string {
+		if page {
+			return html.EscapeString(s)
+		}
+		return s
+	}
 	if p.Key != "" {
-		return loc.MustT(p.Key, nil)
+		return esc(loc.MustT(p.Key, nil))
 	}
 	if p.Code != "" {
 		data := make(map[string]any, len(p.Args))
+		var marks []string // on a page: each argument as HTML, at its mark in the message
 		for k, v := range p.Args {
-			data[k] = v
 			if f, err := strconv.ParseFloat(v, 64); err == nil && k == "Limit" {
-				data[k] = loc.Number(f, 0)
+				v = loc.Number(f, 0)
 			}
+			if !page {
+				data[k] = v
+				continue
+			}
+			arg := html.EscapeString(v)
+			switch {
+			case k == "Columns" && p.Code == string(record.CodeHeaderMissing):
+				var names []string
+				for c := range strings.SplitSeq(v, ", ") {
+					names = append(names, identHTML(loc, "column."+c, c))
+				}
+				arg = loc.Join(names)
+			case k == "Column":
+				arg = identHTML(loc, "column."+v, v)
+			case k == "Values" && p.Code == string(record.CodeEnum):
+				var names []string
+				for c := range strings.SplitSeq(v, ", ") {
+					names = append(names, identHTML(loc, "enum."+p.Column+"."+c, c))
+				}
+				arg = loc.Join(names)
+			}
+			data[k] = "\ue000" + strconv.Itoa(len(marks)) + "\ue001"
+			marks = append(marks, arg)
 		}
 		if s, err := loc.T("import.err."+p.Code, data); err == nil {
+			if !page {
+				return s
+			}
+			s = html.EscapeString(s)
+			for i, m := range marks {
+				s = strings.Replace(s, "\ue000"+strconv.Itoa(i)+"\ue001", m, 1)
+			}
 			return s
 		}
 	}
-	return p.Reason
+	return esc(p.Reason)
+}
+
+// identHTML is a name of the contract as a page shows it: its message (key) in the user's
+// language, then the name as code; the name alone when it has no message.
+func identHTML(loc *i18n.Localizer, key, name string) string {
+	code := `<code class="ident">` + html.EscapeString(name) + `</code>`
+	if s, err := loc.T(key, nil); err == nil && s != name {
+		return html.EscapeString(s) + " " + code
+	}
+	return code
 }
 
 // translate fills each problem's Message in the user's language (for the API's report).

@@ -117,7 +117,7 @@ type recordsView struct {
 	KPIName    string
 	Q          recordsQuery
 	R          *metric.Records
-	Cells      [][]string
+	Cells      [][]recordCell
 	Back       string
 	Prev, Next string
 	Measures   []measureLink
@@ -125,10 +125,26 @@ type recordsView struct {
 	ExportXLSX string
 }
 
+// measureLink is a tab to the records of one of the KPI's measures: Label is its part of a
+// ratio in the user's language ("" for a formula's measure), Name the definition's name.
 type measureLink struct {
-	Name, Href string
-	Current    bool
+	Label, Name, Href string
+	Current           bool
 }
+
+// recordCell is one value of a record as the page shows it; Raw is the stored value when the
+// page translates it (an enum value), for the title.
+type recordCell struct {
+	Text, Raw string
+}
+
+// ColumnName is a record column's name in the user's language; a column without a message
+// (none in contract v1: a test checks every one) shows its contract name.
+func (p *page) ColumnName(col string) string { return p.tOr("column."+col, col) }
+
+// EnumValue is a value of an enum column (an order's status, a return's reason) in the user's
+// language; a value without a message shows as stored.
+func (p *page) EnumValue(col, v string) string { return p.tOr("enum."+col+"."+v, v) }
 
 func (s *server) recordsPage(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	format, err := exportFormat(r, c.user)
@@ -156,13 +172,16 @@ func (s *server) recordsPage(w http.ResponseWriter, r *http.Request, c *reqctx) 
 	v := &recordsView{page: s.newPage(r, c, "records.title"), KPIName: d.Name(c.lang), Q: q, R: recs}
 	v.ExportCSV, v.ExportXLSX = exportLinks(r)
 	for _, row := range recs.Rows {
-		cells := make([]string, len(row))
+		cells := make([]recordCell, len(row))
 		for i, val := range row {
 			typ := ""
 			if i < len(recs.Types) {
 				typ = recs.Types[i]
 			}
-			cells[i] = v.cell(typ, val)
+			cells[i].Text = v.cell(typ, val)
+			if s, ok := val.(string); ok && typ == "enum" && i < len(recs.Columns) {
+				cells[i].Text, cells[i].Raw = v.EnumValue(recs.Columns[i], s), s
+			}
 		}
 		v.Cells = append(v.Cells, cells)
 	}
@@ -188,7 +207,13 @@ func (s *server) recordsPage(w http.ResponseWriter, r *http.Request, c *reqctx) 
 		v.Next = link(q.Page+1, "")
 	}
 	for _, m := range recs.Measures {
-		v.Measures = append(v.Measures, measureLink{Name: m, Href: link(1, m), Current: m == recs.Measure})
+		ml := measureLink{Name: m, Href: link(1, m), Current: m == recs.Measure}
+		if r := d.Value.Ratio; len(r) == 2 && m == r[0] {
+			ml.Label = v.T("col.numerator")
+		} else if len(r) == 2 && m == r[1] {
+			ml.Label = v.T("col.denominator")
+		}
+		v.Measures = append(v.Measures, ml)
 	}
 	s.render(w, r, http.StatusOK, "records", v)
 }

@@ -99,3 +99,7 @@ func (s *server) sourcesPage(w http.ResponseWriter, r *http.Request, c *reqctx) 
 	v.ExportCSV, v.ExportXLSX = exportLinks(r)
 	s.render(w, r, http.StatusOK, "sources", v)
 }
+
+// SourceName is a data source as the sources page names it: the one imports get when none is
+// named ("upload") in the reader's language, others as the user named them.
+func (p *page) SourceName(src string) string { return p.tOr("source."+src, src) }
