@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"go.yaml.in/yaml/v3"
@@ -92,7 +93,16 @@ func TestBrowserChannelForm(t *testing.T) {
 	// The row's test button: the receiver checks token and signature.
 	eval[bool](t, tb, `(() => { const row = [...document.querySelectorAll('#channel-list tbody tr')].find(r => r.cells[0].innerText.trim() === 'browser-hook');
 		row.querySelector('form button').click(); return true; })()`)
-	waitFor(t, tb, "test result", `!!document.querySelector('.flash.ok') && document.querySelector('.flash.ok').innerText.includes('browser-hook')`)
+	// the save left a flash naming the channel too: wait for the receiver, then for the page
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+	}
+	waitFor(t, tb, "test result", `document.readyState === 'complete' && !!document.querySelector('.flash.ok') && document.querySelector('.flash.ok').innerText.includes('browser-hook')`)
 	mu.Lock()
 	if strings.Join(got, ",") != "ok" {
 		t.Errorf("the receiver saw %v, want one signed message", got)
