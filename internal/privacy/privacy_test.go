@@ -409,7 +409,7 @@ func TestExport(t *testing.T) {
 				"records/orders.csv": "order_id,platform,country,store,created_at,paid_at,handling_deadline,shipped_at,estimated_delivery_at,delivered_at,cancelled_at,cancel_by,status,currency,gross_amount,platform_fee,shipping_cost,cogs,ad_cost,buyer_ref,fulfillment,warehouse,carrier,sku,category,units,attrs\n" +
 					"ACME-O1,amazon,MX,ACME-s,2026-03-02T18:00:00Z,,,,,,,,pending,MXN,12.5,,,,,,,,,,,1,\n",
 				"records/fx_rates.csv": "date,currency,per_usd,attrs\n2026-03-02,MXN,17,\n",
-				"users.csv":            "user_id,login,name,role,lang,scopes,disabled,created_at,updated_at\nACME-u,ACME@example.com,ACME,admin,es,{},false,2026-03-01T09:00:00Z,2026-03-01T09:00:00Z\n",
+				"users.csv":            "user_id,login,name,role,lang,scopes,disabled,created_at,updated_at,currency\nACME-u,ACME@example.com,ACME,admin,es,{},false,2026-03-01T09:00:00Z,2026-03-01T09:00:00Z,\n",
 				"settings.csv":         "name,body,updated_at,updated_by\nalerting,channels: [ACME],",
 			}
 			for name, want := range wantBodies {
