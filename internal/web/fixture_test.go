@@ -24,7 +24,6 @@ import (
 	"pulso/internal/monitor"
 	"pulso/internal/record"
 	"pulso/internal/store"
-	"pulso/internal/store/duckdb"
 )
 
 // The demo seller every test reads: 40 days to a pinned end, imported through ingest into a
@@ -97,7 +96,7 @@ func buildEnv(dbPath string) (*testEnv, error) {
 	if fresh {
 		dbPath = filepath.Join(dir, "demo.duckdb")
 	}
-	st, err := duckdb.Open(ctx, dbPath)
+	st, err := openFixtureStore(ctx, dbPath) // a postgres:// URL in $PULSO_BENCH_DB opens PostgreSQL
 	if err != nil {
 		return nil, err
 	}
