@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"pulso/internal/record"
@@ -229,26 +231,58 @@ func TenantSecret(ctx context.Context, db *sql.DB, tenant string) ([]byte, error
 	return hex.DecodeString(s)
 }
 
-// Sources lists, for every kind, the rows per source and the last import of that source. A
-// kind with nothing stored is listed once with zero rows.
-func Sources(ctx context.Context, db *sql.DB, tenant string, kinds []*record.Kind) ([]Source, error) {
+// lastImports reads the last import of every kind and source from the imports log.
+func lastImports(ctx context.Context, db *sql.DB, tenant string) (map[[2]string]time.Time, error) {
 	last := map[[2]string]time.Time{}
 	rows, err := db.QueryContext(ctx, `SELECT kind, source, max(finished_at) FROM imports WHERE tenant_id = $1 GROUP BY kind, source`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("store: read imports: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var k, s string
 		var t time.Time
 		if err := rows.Scan(&k, &s, &t); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("store: read imports: %w", err)
 		}
 		last[[2]string{k, s}] = t.UTC()
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: read imports: %w", err)
+	}
+	return last, nil
+}
+
+// LastImports lists the last import of every kind and source from the imports log alone,
+// without counting rows (Rows is -1): what judging freshness needs, in milliseconds where
+// counting the record tables takes seconds at millions of rows. Kinds in kinds order, then
+// sources by name.
+func LastImports(ctx context.Context, db *sql.DB, tenant string, kinds []*record.Kind) ([]Source, error) {
+	last, err := lastImports(ctx, db, tenant)
+	if err != nil {
+		return nil, err
+	}
+	var out []Source
+	for _, k := range kinds {
+		var srcs []Source
+		for key, t := range last {
+			if key[0] == k.Name {
+				t := t
+				srcs = append(srcs, Source{Kind: k.Name, Source: key[1], Rows: -1, LastImportAt: &t})
+			}
+		}
+		slices.SortFunc(srcs, func(a, b Source) int { return strings.Compare(a.Source, b.Source) })
+		out = append(out, srcs...)
+	}
+	return out, nil
+}
+
+// Sources lists, for every kind, the rows per source and the last import of that source. A
+// kind with nothing stored is listed once with zero rows.
+func Sources(ctx context.Context, db *sql.DB, tenant string, kinds []*record.Kind) ([]Source, error) {
+	last, err := lastImports(ctx, db, tenant)
+	if err != nil {
+		return nil, err
 	}
 	var out []Source
 	for _, k := range kinds {

@@ -31,6 +31,8 @@ type Store interface {
 	Apply(ctx context.Context, b Batch, src RowSource) (Counts, error)
 	// Sources reports stored rows and the last import per kind and source.
 	Sources(ctx context.Context, tenant string) ([]Source, error)
+	// LastImports reports the last import per kind and source, without row counts (Rows -1).
+	LastImports(ctx context.Context, tenant string) ([]Source, error)
 	// KPIDefinitions, PutKPIDefinitions and DeleteKPIDefinition keep a tenant's own KPIs.
 	KPIDefinitions(ctx context.Context, tenant string) ([]KPIDefinition, error)
 	PutKPIDefinitions(ctx context.Context, tenant string, defs []KPIDefinition) error

@@ -219,7 +219,7 @@ func (s *server) apiAlertAck(w http.ResponseWriter, r *http.Request, c *reqctx) 
 }
 
 func (s *server) apiSources(w http.ResponseWriter, r *http.Request, c *reqctx) {
-	lines, limit, err := s.loadSources(r.Context(), c.user)
+	lines, limit, err := s.loadSources(r.Context(), c.user, true)
 	if err != nil {
 		s.apiFail(w, r, c, err)
 		return

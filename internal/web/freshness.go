@@ -45,7 +45,7 @@ func (f *freshness) KPI(id string) *staleKPI {
 // loadFreshness judges the freshness of the data behind the user's KPIs; periodEnd gives the
 // last day (inclusive) of the period shown for a KPI.
 func (s *server) loadFreshness(ctx context.Context, u *User, periodEnd func(kpi string) time.Time) (*freshness, error) {
-	lines, limit, err := s.loadSources(ctx, u)
+	lines, limit, err := s.loadSources(ctx, u, false)
 	if err != nil {
 		return nil, err
 	}

@@ -154,6 +154,11 @@ func (d *DB) Sources(ctx context.Context, tenant string) ([]store.Source, error)
 	return store.Sources(ctx, d.db, tenant, d.kinds)
 }
 
+// LastImports implements store.Store.
+func (d *DB) LastImports(ctx context.Context, tenant string) ([]store.Source, error) {
+	return store.LastImports(ctx, d.db, tenant, d.kinds)
+}
+
 // Apply implements store.Store.
 func (d *DB) Apply(ctx context.Context, b store.Batch, src store.RowSource) (store.Counts, error) {
 	return store.ApplyBatch(ctx, d.db, loader{}, b, src)

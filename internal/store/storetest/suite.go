@@ -584,6 +584,32 @@ E1,other,AR,erp-1,2026-03-04 12:00:00
 			e.t.Errorf("globex sees acme's data: %s", fmtSources([]store.Source{s}))
 		}
 	}
+
+	// LastImports: the three imported sources alone, in kind then source order, with the
+	// same last imports as Sources and no row counts.
+	last, err := e.s.LastImports(e.ctx, "acme")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	wantLast := []store.Source{{Kind: "orders", Source: "erp", Rows: -1, LastImportAt: src[0].LastImportAt},
+		{Kind: "orders", Source: "upload", Rows: -1, LastImportAt: src[1].LastImportAt}}
+	for _, s := range src {
+		if s.Kind == "tickets" {
+			wantLast = append(wantLast, store.Source{Kind: "tickets", Source: "zendesk", Rows: -1, LastImportAt: s.LastImportAt})
+		}
+	}
+	if len(last) != len(wantLast) {
+		e.t.Fatalf("LastImports = %s\nwant %s", fmtSources(last), fmtSources(wantLast))
+	}
+	for i := range wantLast {
+		g, w := last[i], wantLast[i]
+		if g.Kind != w.Kind || g.Source != w.Source || g.Rows != -1 || g.LastImportAt == nil || w.LastImportAt == nil || !g.LastImportAt.Equal(*w.LastImportAt) {
+			e.t.Errorf("LastImports[%d] = %s, want %s", i, fmtSources(last[i:i+1]), fmtSources(wantLast[i:i+1]))
+		}
+	}
+	if other, err := e.s.LastImports(e.ctx, "globex"); err != nil || len(other) != 0 {
+		e.t.Errorf("globex LastImports = %s (%v), want none", fmtSources(other), err)
+	}
 }
 
 // testLocalTimes checks that instants are stored as the same instant (whatever the session's
