@@ -177,11 +177,13 @@ func (s *source) open(in Input) (reader.Reader, io.Closer, error) {
 	if s.opt.Wrap != nil {
 		r = s.opt.Wrap(in.Name, size, body)
 	}
-	rd, err := reader.OpenReader(in.Name, in.Format, r)
+	var rd reader.Reader
+	rd, err = reader.OpenReader(in.Name, in.Format, r)
 	if err != nil {
 		body.Close()
 		return nil, nil, err
 	}
+	rd = WithoutRejectNotes(in.Name, rd)
 	// Check the header now, so that a missing column is reported before any row.
 	if _, err := record.NewParserWith(s.kind, RenameHeader(rd.Header(), s.opt.Rename), s.im.Zones, s.secret, s.parseOptions()); err != nil {
 		rd.Close()

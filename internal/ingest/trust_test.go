@@ -229,3 +229,41 @@ func TestRejectFilesHoldNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// A reject file, fixed and imported again as it is, imports its rows: its `row` and `reason`
+// columns are left out — for returns, whose own `reason` column would otherwise appear twice.
+func TestFixedRejectFileImportsAgain(t *testing.T) {
+	st, err := duckdb.Open(context.Background(), filepath.Join(t.TempDir(), "r.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	const file = "return_id,platform,store,country,requested_at,reason,note\n" +
+		"T1,mercadolibre,s1,BR,2026-03-02 10:00:00,damaged,box crushed\n" +
+		"T2,mercadolibre,s1,BR,2026-13-02 10:00:00,wrong_item,sent blue\n"
+	dir := t.TempDir()
+	p := write(t, dir, "returns.csv", file)
+	if res, err := importFiles(t, st, Options{Kind: "returns", SkipInvalid: true, RejectDir: dir}, p); err != nil || res.Counts.Rejected != 1 {
+		t.Fatalf("first import: %+v %v, want one row rejected", res.Counts, err)
+	}
+	rejects := filepath.Join(dir, "returns.csv.rejects.csv")
+	b, err := os.ReadFile(rejects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := strings.Replace(string(b), "2026-13-02", "2026-03-12", 1)
+	if err := os.WriteFile(rejects, []byte(fixed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := importFiles(t, st, Options{Kind: "returns"}, rejects)
+	if err != nil || res.Counts.Inserted != 1 || res.Counts.Rejected != 0 {
+		t.Fatalf("the fixed reject file: %+v %v, want one row inserted", res.Counts, err)
+	}
+	var reason, attrs string
+	if err := st.DB().QueryRow(`SELECT reason, CAST(attrs AS VARCHAR) FROM returns WHERE return_id = 'T2'`).Scan(&reason, &attrs); err != nil {
+		t.Fatal(err)
+	}
+	if reason != "wrong_item" || attrs != `{"note":"sent blue"}` {
+		t.Errorf("T2 reason %q attrs %s, want wrong_item and only the note", reason, attrs)
+	}
+}
