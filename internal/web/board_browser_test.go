@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,29 +17,8 @@ import (
 // boardBrowser starts the 180-day demo's board on a real HTTP server and a headless Chromium.
 func boardBrowser(t *testing.T) (context.Context, string) {
 	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and no %s: %v", chromium, err)
-		}
-		t.Skipf("no %s", chromium)
-	}
-	e := fullDemo(t)
-	srv := httptest.NewServer(e.h)
-	t.Cleanup(srv.Close)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatal(err)
-	}
-	return bctx, srv.URL
+	needChromium(t)
+	return startBrowser(t, fullDemo(t).h, 1440)
 }
 
 // TestBoardAtFirstSight: each of the demo's four users, at 1440 and 390 px, signs in and

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -27,20 +28,32 @@ window.addEventListener('error', e => window.__problems.push('error ' + e.messag
 // Chromium the test is skipped, except in CI (CI=true), where that is a failure.
 func browserEnv(t *testing.T) (ctx context.Context, base string) {
 	t.Helper()
+	needChromium(t)
+	return startBrowser(t, sharedEnv(t).h, 1280)
+}
+
+// needChromium skips a test without Chromium, or fails it in CI (CI=true).
+func needChromium(t *testing.T) {
+	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("CI=true and no %s: %v", chromium, err)
 		}
 		t.Skipf("no %s", chromium)
 	}
-	e := sharedEnv(t)
-	srv := httptest.NewServer(e.h)
+}
+
+// startBrowser serves h on a real HTTP server and starts a headless Chromium with a window
+// width px wide; both stop when the test ends.
+func startBrowser(t *testing.T, h http.Handler, width int) (context.Context, string) {
+	t.Helper()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, 900),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
