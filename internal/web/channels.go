@@ -665,21 +665,11 @@ func (s *server) channelTest(w http.ResponseWriter, r *http.Request, c *reqctx) 
 		s.fail(w, r, c, err)
 		return
 	}
-	src, err := s.alertingSource(ctx, c.user.Tenant)
-	if err != nil {
-		s.fail(w, r, c, err)
-		return
-	}
-	stored, err := channelsOf(src)
-	if err != nil {
-		s.fail(w, r, c, err)
-		return
-	}
-	if !slices.ContainsFunc(stored, func(ch notify.ChannelConfig) bool { return ch.Name == name }) {
+	sendErr := s.sendTest(ctx, c, e.Catalog, name) // it loads the channels and finds this one
+	if errors.Is(sendErr, errNotFound) {
 		s.fail(w, r, c, errNotFound)
 		return
 	}
-	sendErr := s.sendTest(ctx, c, e.Catalog, name)
 	result := "sent"
 	if sendErr != nil {
 		result = "failed"

@@ -386,6 +386,10 @@ func channelSettings(t *testing.T, e *bareEnv) {
 		t.Errorf("the edit form: %s", excerpt(form, "channel-form"))
 	}
 
+	// A test of a channel that does not exist is not found, and sends nothing.
+	if rec = post("/settings/channels/test", "name", "no-such-channel"); rec.Code != http.StatusNotFound {
+		t.Errorf("test of an unknown channel: %d, want 404", rec.Code)
+	}
 	// Send a test message: DingTalk checks the token and the signature; the message is in
 	// the admin's language.
 	rec = post("/settings/channels/test", "name", "ops-dingtalk")
