@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"pulso/internal/calendar"
 	"pulso/internal/demo"
 	"pulso/internal/i18n"
-	"pulso/internal/ingest"
 	"pulso/internal/store/duckdb"
 )
 
@@ -61,20 +59,8 @@ func buildFullDemo() (*testEnv, error) {
 		return nil, err
 	}
 	env.st = st
-	files, err := demo.Generate(fullDemoCfg, filepath.Join(dir, "csv"))
-	if err != nil {
+	if err := importDemo(ctx, st, fullDemoCfg, filepath.Join(dir, "csv"), fullDemoNow.Add(-2*time.Hour)); err != nil {
 		return nil, err
-	}
-	im := ingest.New(st)
-	im.Now = func() time.Time { return fullDemoNow.Add(-2 * time.Hour) }
-	for _, f := range files {
-		in, err := ingest.FileInput(f.Path)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := im.Import(ctx, ingest.Options{Tenant: "default", Kind: f.Kind, Source: "demo"}, in); err != nil {
-			return nil, fmt.Errorf("import %s: %w", f.Kind, err)
-		}
 	}
 	cal, err := calendar.New()
 	if err != nil {

@@ -102,21 +102,8 @@ func buildEnv(dbPath string) (*testEnv, error) {
 	}
 	env.st = st
 	if fresh {
-		cfg := demo.Config{Seed: 1, Days: 40, End: demoEnd}
-		files, err := demo.Generate(cfg, filepath.Join(dir, "csv"))
-		if err != nil {
+		if err := importDemo(ctx, st, demo.Config{Seed: 1, Days: 40, End: demoEnd}, filepath.Join(dir, "csv"), demoNow.Add(-2*time.Hour)); err != nil {
 			return nil, err
-		}
-		im := ingest.New(st)
-		im.Now = func() time.Time { return demoNow.Add(-2 * time.Hour) }
-		for _, f := range files {
-			in, err := ingest.FileInput(f.Path)
-			if err != nil {
-				return nil, err
-			}
-			if _, err := im.Import(ctx, ingest.Options{Tenant: "default", Kind: f.Kind, Source: "demo"}, in); err != nil {
-				return nil, fmt.Errorf("import %s: %w", f.Kind, err)
-			}
 		}
 	}
 	cal, err := calendar.New()
@@ -260,3 +247,24 @@ func form(kv ...string) *strings.Reader {
 }
 
 func regexpMust(re string) *regexp.Regexp { return regexp.MustCompile(re) }
+
+// importDemo generates a demo seller into dir and imports it into the tenant "default" of st,
+// as imported at the instant at.
+func importDemo(ctx context.Context, st store.Store, cfg demo.Config, dir string, at time.Time) error {
+	files, err := demo.Generate(cfg, dir)
+	if err != nil {
+		return err
+	}
+	im := ingest.New(st)
+	im.Now = func() time.Time { return at }
+	for _, f := range files {
+		in, err := ingest.FileInput(f.Path)
+		if err != nil {
+			return err
+		}
+		if _, err := im.Import(ctx, ingest.Options{Tenant: "default", Kind: f.Kind, Source: "demo"}, in); err != nil {
+			return fmt.Errorf("import %s: %w", f.Kind, err)
+		}
+	}
+	return nil
+}
